@@ -1,0 +1,227 @@
+"""numba inner loops: one pass per face, per edge or per corner.
+
+Private to geomflow. Every kernel takes and returns plain arrays (no Python
+objects) and has a plain numpy counterpart in the tests. The compile flags live
+in :data:`JIT` alone. This module imports numba, which costs a few tenths of a
+second, so the rest of the package imports it only when a kernel is first
+needed.
+
+Face side lengths ``fl`` are ``(m, 3)`` arrays with ``fl[f, k]`` the length of
+side ``k``, the side opposite corner ``k`` (see :mod:`geomflow.mesh`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+#: Compile flags for every kernel: cached on disk, no fastmath (it would let the
+#: compiler reorder Kahan's carefully parenthesised expressions).
+JIT = numba.njit(cache=True, nogil=True, fastmath=False)
+
+#: Status codes of :func:`triangle_status`.
+VALID, DEGENERATE, VIOLATED = 0, 1, 2
+
+
+@JIT
+def _sorted_sides(x, y, z):
+    """Return the three numbers in decreasing order."""
+    if x < y:
+        x, y = y, x
+    if y < z:
+        y, z = z, y
+    if x < y:
+        x, y = y, x
+    return x, y, z
+
+
+@JIT
+def triangle_status(fl):
+    """Per face: VALID, DEGENERATE (zero area) or VIOLATED (triangle inequality).
+
+    Uses Kahan's factor ``c - (a - b)`` with sorted sides ``a >= b >= c``: it is
+    computed exactly enough that its sign decides the inequality ``a <= b + c``
+    consistently with :func:`face_areas`.
+    """
+    m = fl.shape[0]
+    status = np.empty(m, dtype=np.int8)
+    for f in range(m):
+        a, b, c = _sorted_sides(fl[f, 0], fl[f, 1], fl[f, 2])
+        gap = c - (a - b)
+        if gap > 0.0 and c > 0.0:
+            status[f] = VALID
+        elif gap == 0.0 or c == 0.0:
+            status[f] = DEGENERATE
+        else:
+            status[f] = VIOLATED
+    return status
+
+
+@JIT
+def face_areas(fl):
+    """Triangle areas by Kahan's stable form of Heron's formula.
+
+    With the sides sorted ``a >= b >= c``,
+
+        A = 1/4 sqrt((a + (b + c)) (c - (a - b)) (c + (a - b)) (a + (b - c)))
+
+    Every parenthesis matters: it keeps each factor accurate to a few ulps even
+    for needle-shaped triangles, where plain Heron loses all digits. Assumes
+    the triangle inequality holds (see :func:`triangle_status`).
+    """
+    m = fl.shape[0]
+    area = np.empty(m)
+    for f in range(m):
+        a, b, c = _sorted_sides(fl[f, 0], fl[f, 1], fl[f, 2])
+        p = (a + (b + c)) * (c - (a - b)) * (c + (a - b)) * (a + (b - c))
+        area[f] = 0.25 * math.sqrt(p)
+    return area
+
+
+@JIT
+def corner_cotangents(fl, area):
+    """``cot`` of each corner angle, ``(b^2 + c^2 - a^2) / (4 A)``, a opposite.
+
+    Negative at obtuse corners. Faces must have positive area.
+    """
+    m = fl.shape[0]
+    cot = np.empty((m, 3))
+    for f in range(m):
+        inv = 1.0 / (4.0 * area[f])
+        s0, s1, s2 = fl[f, 0] ** 2, fl[f, 1] ** 2, fl[f, 2] ** 2
+        cot[f, 0] = (s1 + s2 - s0) * inv
+        cot[f, 1] = (s2 + s0 - s1) * inv
+        cot[f, 2] = (s0 + s1 - s2) * inv
+    return cot
+
+
+@JIT
+def corner_angles(fl, area):
+    """Corner angles ``atan2(4 A, b^2 + c^2 - a^2)``, a the opposite side.
+
+    Well defined for degenerate faces too (angles 0, 0 and pi).
+    """
+    m = fl.shape[0]
+    angle = np.empty((m, 3))
+    for f in range(m):
+        y = 4.0 * area[f]
+        s0, s1, s2 = fl[f, 0] ** 2, fl[f, 1] ** 2, fl[f, 2] ** 2
+        angle[f, 0] = math.atan2(y, s1 + s2 - s0)
+        angle[f, 1] = math.atan2(y, s2 + s0 - s1)
+        angle[f, 2] = math.atan2(y, s0 + s1 - s2)
+    return angle
+
+
+@JIT
+def scatter_faces_to_edges(values, face_edges, n_edges):
+    """Sum per-corner values onto the edges opposite the corners."""
+    out = np.zeros(n_edges)
+    m = face_edges.shape[0]
+    for f in range(m):
+        for k in range(3):
+            out[face_edges[f, k]] += values[f, k]
+    return out
+
+
+@JIT
+def scatter_corners_to_vertices(values, faces, n_vertices):
+    """Sum per-corner values onto the vertices holding the corners."""
+    out = np.zeros(n_vertices)
+    m = faces.shape[0]
+    for f in range(m):
+        for k in range(3):
+            out[faces[f, k]] += values[f, k]
+    return out
+
+
+@JIT
+def voronoi_corner_areas(fl, area, cot):
+    """Mixed Voronoi area of each corner (Meyer, Desbrun, Schroeder, Barr 2003).
+
+    Non-obtuse faces split by their circumcentre; an obtuse face gives half its
+    area to the obtuse corner and a quarter to each other corner, so the
+    pieces always sum to the face area and stay positive.
+    """
+    m = fl.shape[0]
+    out = np.empty((m, 3))
+    for f in range(m):
+        obtuse = -1
+        for k in range(3):
+            if cot[f, k] < 0.0:
+                obtuse = k
+        for k in range(3):
+            if obtuse < 0:
+                k1 = (k + 1) % 3
+                k2 = (k + 2) % 3
+                out[f, k] = 0.125 * (
+                    fl[f, k2] ** 2 * cot[f, k2] + fl[f, k1] ** 2 * cot[f, k1]
+                )
+            elif k == obtuse:
+                out[f, k] = 0.5 * area[f]
+            else:
+                out[f, k] = 0.25 * area[f]
+    return out
+
+
+@JIT
+def symmetric_pattern(edges, n_vertices):
+    """CSR pattern of a symmetric matrix with entries on the diagonal and edges.
+
+    ``edges`` must be sorted lexicographically with ``i < j`` (as
+    :class:`~geomflow.TriangleMesh` keeps them). Column indices come out sorted
+    in every row. Returns ``indptr``, ``indices`` (int32), and the data
+    positions of entry ``(i, j)`` and ``(j, i)`` of every edge and of every
+    diagonal entry, so that values can be refilled without searching.
+    """
+    n_edges = edges.shape[0]
+    n_lower = np.zeros(n_vertices, dtype=np.int64)
+    n_upper = np.zeros(n_vertices, dtype=np.int64)
+    for e in range(n_edges):
+        n_upper[edges[e, 0]] += 1
+        n_lower[edges[e, 1]] += 1
+    indptr = np.empty(n_vertices + 1, dtype=np.int32)
+    diag = np.empty(n_vertices, dtype=np.int64)
+    next_lower = np.empty(n_vertices, dtype=np.int64)
+    next_upper = np.empty(n_vertices, dtype=np.int64)
+    indptr[0] = 0
+    for r in range(n_vertices):
+        next_lower[r] = indptr[r]
+        diag[r] = indptr[r] + n_lower[r]
+        next_upper[r] = diag[r] + 1
+        indptr[r + 1] = indptr[r] + n_lower[r] + 1 + n_upper[r]
+    indices = np.empty(indptr[n_vertices], dtype=np.int32)
+    pos_ij = np.empty(n_edges, dtype=np.int64)
+    pos_ji = np.empty(n_edges, dtype=np.int64)
+    for r in range(n_vertices):
+        indices[diag[r]] = r
+    for e in range(n_edges):  # lexicographic order keeps every row sorted
+        i, j = edges[e, 0], edges[e, 1]
+        p = next_upper[i]
+        indices[p] = j
+        pos_ij[e] = p
+        next_upper[i] = p + 1
+        q = next_lower[j]
+        indices[q] = i
+        pos_ji[e] = q
+        next_lower[j] = q + 1
+    return indptr, indices, pos_ij, pos_ji, diag
+
+
+@JIT
+def fill_symmetric(edge_weights, off_sign, edges, pos_ij, pos_ji, diag, data):
+    """Refill a :func:`symmetric_pattern` matrix in place from edge weights.
+
+    Off-diagonal entries are ``off_sign * w_e``; each diagonal entry is the sum
+    of the weights of its edges. ``off_sign = -1`` gives a weighted graph
+    Laplacian (zero row sums), ``+1`` a matrix with row sums ``2 sum w``.
+    """
+    for r in range(diag.shape[0]):
+        data[diag[r]] = 0.0
+    for e in range(edges.shape[0]):
+        w = edge_weights[e]
+        data[pos_ij[e]] = off_sign * w
+        data[pos_ji[e]] = off_sign * w
+        data[diag[edges[e, 0]]] += w
+        data[diag[edges[e, 1]]] += w
