@@ -1,0 +1,31 @@
+"""Shared test fixtures: seeded random meshes and the optional real meshes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+#: Real test meshes live beside the repository (../shared/meshes); tests that
+#: use them skip when the folder is absent. GEOMFLOW_SHARED_MESHES overrides.
+SHARED_MESHES = Path(
+    os.environ.get(
+        "GEOMFLOW_SHARED_MESHES",
+        Path(__file__).resolve().parents[2] / "shared" / "meshes",
+    )
+)
+
+
+def shared_mesh_path(name: str) -> Path:
+    """Path of a mesh in the shared folder, skipping the test when it is missing."""
+    path = SHARED_MESHES / name
+    if not path.exists():
+        pytest.skip(f"shared test mesh {name} not present")
+    return path
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(20261203)
