@@ -1,0 +1,16 @@
+"""Flows: the gradient-flow engine and the flows built on it."""
+
+from .engine import SCHEMES, FlowResult, Frame, GradientFlow, gradient_flow
+from .gradient import allen_cahn, cahn_hilliard
+from .heat import heat_flow
+
+__all__ = [
+    "SCHEMES",
+    "FlowResult",
+    "Frame",
+    "GradientFlow",
+    "allen_cahn",
+    "cahn_hilliard",
+    "gradient_flow",
+    "heat_flow",
+]
