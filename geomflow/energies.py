@@ -95,8 +95,11 @@ class QuadraticEnergy(Energy):
     def __init__(self, A, b=None):
         self.A = sp.csr_matrix(A)
         n = self.A.shape[0]
-        self.b = np.zeros(n) if b is None else as_array(b, "b", dtype=np.float64,
-                                                         shape=(n,), finite=True)
+        self.b = (
+            np.zeros(n)
+            if b is None
+            else as_array(b, "b", dtype=np.float64, shape=(n,), finite=True)
+        )
 
     def value(self, x):
         return float(0.5 * np.vdot(x, self.A @ x) - np.vdot(self.b, x))

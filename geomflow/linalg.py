@@ -43,8 +43,8 @@ class Factorization:
     def __init__(self, matrix):
         if not sp.issparse(matrix) or matrix.shape[0] != matrix.shape[1]:
             raise GeomflowError(
-                f"can only factorize a square sparse matrix, got {type(matrix).__name__}"
-                f" of shape {getattr(matrix, 'shape', None)}"
+                "can only factorize a square sparse matrix, got "
+                f"{type(matrix).__name__} of shape {getattr(matrix, 'shape', None)}"
             )
         self.shape = matrix.shape
         try:

@@ -17,9 +17,7 @@ import geomflow as gf
 def corner_vectors(vertices, faces):
     """For each corner k: vectors to the two other corners, (m, 3, 2, 3)."""
     p = vertices[faces]  # (m, 3, 3)
-    return np.stack(
-        [np.roll(p, -1, axis=1) - p, np.roll(p, -2, axis=1) - p], axis=2
-    )
+    return np.stack([np.roll(p, -1, axis=1) - p, np.roll(p, -2, axis=1) - p], axis=2)
 
 
 def corner_angles(vertices, faces):

@@ -36,8 +36,12 @@ def test_energy_derivatives_match_finite_differences(sphere, rng):
         slope = (energy.value(u + h * v) - energy.value(u - h * v)) / (2 * h)
         assert slope == pytest.approx(energy.gradient(u) @ v, rel=1e-6)
         curvature = (energy.gradient(u + h * v) - energy.gradient(u - h * v)) / (2 * h)
-        np.testing.assert_allclose(curvature, energy.hessian(u) @ v, rtol=1e-5,
-                                   atol=1e-6 * np.abs(curvature).max())
+        np.testing.assert_allclose(
+            curvature,
+            energy.hessian(u) @ v,
+            rtol=1e-5,
+            atol=1e-6 * np.abs(curvature).max(),
+        )
 
 
 def test_heat_flow_conserves_heat_and_lowers_energy(sphere, rng):
@@ -104,8 +108,12 @@ def test_explicit_euler_stability_limit(sphere, rng, factor, reason):
 def test_adaptive_steps_recover_from_a_too_large_step(sphere, rng):
     _, lambda_max = smallest_and_largest(sphere)
     result = gf.gradient_flow(
-        gf.DirichletEnergy(sphere), rng.normal(size=sphere.mesh.n_vertices),
-        scheme="explicit", dt=1.5 * 2 / lambda_max, max_steps=500, adaptive=True,
+        gf.DirichletEnergy(sphere),
+        rng.normal(size=sphere.mesh.n_vertices),
+        scheme="explicit",
+        dt=1.5 * 2 / lambda_max,
+        max_steps=500,
+        adaptive=True,
     )
     assert result.reason == "max_steps" and result.n_rejected > 0
     assert np.all(np.diff(result.energies) <= 1e-12 * result.energies[0])
@@ -120,8 +128,11 @@ def test_non_finite_state_is_an_error_naming_the_step(sphere):
 
     with pytest.raises(gf.FlowError, match="step 3"):
         gf.gradient_flow(
-            gf.DirichletEnergy(sphere), sphere.mesh.vertices[:, 0], dt=0.1,
-            max_steps=10, post_step=poison,
+            gf.DirichletEnergy(sphere),
+            sphere.mesh.vertices[:, 0],
+            dt=0.1,
+            max_steps=10,
+            post_step=poison,
         )
 
 

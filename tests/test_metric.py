@@ -127,7 +127,9 @@ def test_regular_icosahedron_curvature():
 def test_gauss_bonnet_with_boundary(rng):
     mesh = reference.random_disk(500, rng)
     defects = gf.EdgeMetric.from_mesh(mesh).angle_defects()
-    assert defects.sum() == pytest.approx(2 * np.pi * mesh.euler_characteristic, rel=1e-12)
+    assert defects.sum() == pytest.approx(
+        2 * np.pi * mesh.euler_characteristic, rel=1e-12
+    )
 
 
 def test_metric_forgets_positions(rng):

@@ -122,7 +122,9 @@ def test_gradient_of_linear_function_is_exact(rng):
     """On a planar mesh the gradient of x is the unit vector along x, rotated
     into each face's frame; its length is 1 on every face."""
     mesh = reference.random_disk(200, rng)
-    flat = mesh.with_vertices(np.column_stack([mesh.vertices[:, :2], np.zeros(200 + 24)]))
+    flat = mesh.with_vertices(
+        np.column_stack([mesh.vertices[:, :2], np.zeros(200 + 24)])
+    )
     metric = gf.EdgeMetric.from_mesh(flat)
     grad = (gf.gradient_operator(metric) @ flat.vertices[:, 0]).reshape(-1, 2)
     np.testing.assert_allclose(np.linalg.norm(grad, axis=1), 1.0, rtol=1e-10)
@@ -142,8 +144,10 @@ def dual_cell_flux(mesh, metric, u, inside):
     for f, face in enumerate(mesh.faces):
         p = corners[f]
         # gradient of the linear interpolant from a 2x2 solve (independent of G)
-        grad = np.linalg.solve(np.array([p[1] - p[0], p[2] - p[0]]),
-                               [u[face[1]] - u[face[0]], u[face[2]] - u[face[0]]])
+        grad = np.linalg.solve(
+            np.array([p[1] - p[0], p[2] - p[0]]),
+            [u[face[1]] - u[face[0]], u[face[2]] - u[face[0]]],
+        )
         centroid = p.mean(axis=0)
         for a in range(3):
             b = (a + 1) % 3

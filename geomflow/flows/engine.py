@@ -48,7 +48,11 @@ SCHEMES = ("explicit", "implicit", "convex_concave", "newton")
 
 #: Reasons a run stops.
 CONVERGED, MAX_STEPS, T_END, DIVERGED, STOPPED = (
-    "converged", "max_steps", "t_end", "diverged", "stopped",
+    "converged",
+    "max_steps",
+    "t_end",
+    "diverged",
+    "stopped",
 )
 
 
@@ -258,10 +262,15 @@ class GradientFlow:
                 bar.update(1)
                 bar.set_postfix(E=f"{energy:.4g}", r=f"{residual:.2g}")
             if callback is not None and step and callback(step, t, x, energy):
-                reason, self.message = STOPPED, f"stopped by the callback at step {step}"
+                reason, self.message = (
+                    STOPPED,
+                    f"stopped by the callback at step {step}",
+                )
             elif tol is not None and residual <= tol:
                 reason = CONVERGED
-                self.message = f"residual {residual:.3g} <= tol {tol:.3g} at step {step}"
+                self.message = (
+                    f"residual {residual:.3g} <= tol {tol:.3g} at step {step}"
+                )
             elif t_end is not None and t >= t_end * (1 - 1e-12):
                 reason, self.message = T_END, f"reached t_end = {t_end:.6g}"
             elif max_steps is not None and step >= max_steps:
@@ -293,11 +302,14 @@ class GradientFlow:
                 scale = max(abs(current.energy), abs(self._e0))
                 allowed = self.energy_rtol * scale + self.energy_atol
                 if self.scheme == "newton":
-                    allowed += self.armijo * dt * _dot(current.covector, self._direction)
+                    allowed += (
+                        self.armijo * dt * _dot(current.covector, self._direction)
+                    )
                 if rise <= allowed:
                     return x_new, trial, dt
                 verdict = (
-                    f"raised the energy from {current.energy:.10g} to {trial.energy:.10g}"
+                    f"raised the energy from {current.energy:.10g} "
+                    f"to {trial.energy:.10g}"
                 )
             if not self.adaptive:
                 self.reason = DIVERGED
@@ -371,8 +383,11 @@ class GradientFlow:
             descent = _dot(covector, velocity) > 0
             self._direction = -velocity if descent else -covector
             if not descent:
-                log.warning("Hessian not positive definite at step %d: "
-                            "taking a steepest-descent step", step)
+                log.warning(
+                    "Hessian not positive definite at step %d: "
+                    "taking a steepest-descent step",
+                    step,
+                )
         residual = float(np.sqrt(abs(_dot(covector, velocity))))
         return _Evaluation(energy, covector, velocity, residual)
 
@@ -517,10 +532,16 @@ def gradient_flow(
         inner_product = HessianInnerProduct(energy, len(x0))
     else:
         inner_product = make_inner_product(
-            inner_product, metric if metric is not None else getattr(energy, "metric", None)
+            inner_product,
+            metric if metric is not None else getattr(energy, "metric", None),
         )
     flow = GradientFlow(energy, inner_product, scheme=scheme, dt=dt, **options)
     return flow.run(
-        x0, t_end=t_end, max_steps=max_steps, tol=tol, callback=callback,
-        record_every=record_every, progress=progress,
+        x0,
+        t_end=t_end,
+        max_steps=max_steps,
+        tol=tol,
+        callback=callback,
+        record_every=record_every,
+        progress=progress,
     )

@@ -24,8 +24,12 @@ def allen_cahn(
     :func:`~geomflow.gradient_flow` (``t_end``, ``max_steps``, ``tol``, ...).
     """
     return gradient_flow(
-        GinzburgLandauEnergy(metric, epsilon), u0, inner_product="l2",
-        scheme="convex_concave", dt=dt, **run_options,
+        GinzburgLandauEnergy(metric, epsilon),
+        u0,
+        inner_product="l2",
+        scheme="convex_concave",
+        dt=dt,
+        **run_options,
     )
 
 
@@ -37,6 +41,10 @@ def cahn_hilliard(
     Conserves ``1^T M u`` to round-off and is energy stable at any ``dt``.
     """
     return gradient_flow(
-        GinzburgLandauEnergy(metric, epsilon), u0, inner_product="h-1",
-        scheme="convex_concave", dt=dt, **run_options,
+        GinzburgLandauEnergy(metric, epsilon),
+        u0,
+        inner_product="h-1",
+        scheme="convex_concave",
+        dt=dt,
+        **run_options,
     )

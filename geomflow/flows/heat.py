@@ -79,6 +79,11 @@ def heat_flow(
         fixed=fixed,
     )
     return flow.run(
-        u0, t_end=t_end, max_steps=max_steps, tol=tol, callback=callback,
-        record_every=record_every, progress=progress,
+        u0,
+        t_end=t_end,
+        max_steps=max_steps,
+        tol=tol,
+        callback=callback,
+        record_every=record_every,
+        progress=progress,
     )
