@@ -14,6 +14,7 @@ __all__ = [
     "DegenerateMetricError",
     "TopologyError",
     "FlowError",
+    "RenderError",
     "GeomflowWarning",
 ]
 
@@ -40,6 +41,10 @@ class TopologyError(GeomflowError, ValueError):
 
 class FlowError(GeomflowError, RuntimeError):
     """A flow produced non-finite values or could not continue."""
+
+
+class RenderError(GeomflowError, RuntimeError):
+    """Off-screen rendering is impossible here (no OpenGL, EGL or Mesa libraries)."""
 
 
 class GeomflowWarning(UserWarning):

@@ -1,0 +1,1 @@
+"""Experiments: each module's ``main()`` computes and writes ``results/<name>/``."""

@@ -1,0 +1,12 @@
+"""Pictures of meshes and of fields on them, rendered off-screen with pyvista.
+
+Nothing here imports pyvista, VTK or matplotlib until a picture is asked for,
+so ``import geomflow`` stays fast and works on machines without OpenGL. With
+no ``DISPLAY``, rendering goes through EGL and Mesa (VTK's headless window);
+:func:`rendering_available` says whether that works on this machine.
+"""
+
+from .curves import plot_curves
+from .plot import plot, rendering_available
+
+__all__ = ["plot", "plot_curves", "rendering_available"]
