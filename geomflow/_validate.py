@@ -20,7 +20,7 @@ def as_array(
     error: type[GeomflowError] = GeomflowError,
     finite: bool = False,
 ) -> np.ndarray:
-    """Return ``value`` as a C-contiguous array of ``dtype`` after checking its shape.
+    """Return a C-contiguous copy of ``value`` as ``dtype``, after checking its shape.
 
     ``shape`` uses ``None`` for a free dimension, e.g. ``(None, 3)``. Integer
     targets accept only integer input (a float index is an error, not a cast).
@@ -40,7 +40,7 @@ def as_array(
         )
     if kind == "f" and array.dtype.kind not in "fiub":
         raise error(f"{name} must hold real numbers, got dtype {array.dtype}")
-    array = np.ascontiguousarray(array, dtype=dtype)
+    array = np.array(array, dtype=dtype, order="C", copy=True)  # never the caller's
     if finite:
         require_finite(array, name, error=error)
     return array

@@ -142,7 +142,9 @@ class TriangleMesh:
         """Return a :class:`pyvista.PolyData` with the same vertices and faces."""
         import pyvista
 
-        return pyvista.PolyData.from_regular_faces(self._vertices, self._faces)
+        return pyvista.PolyData.from_regular_faces(
+            self._vertices.copy(), self._faces.copy()
+        )
 
     def save(self, path) -> None:
         """Write the mesh to ``path`` (OBJ, PLY, STL or OFF, by suffix).
@@ -247,7 +249,7 @@ class TriangleMesh:
         """
         if self._loops is None:
             self._loops = _boundary_loops(self._conn, self._faces, self.n_vertices)
-        return self._loops
+        return list(self._loops)
 
     # ------------------------------------------------------------------ topology
 
@@ -336,12 +338,14 @@ def _check_face_indices(faces: np.ndarray, n: int) -> None:
             "remove them, for example with gf.repair(vertices, faces)"
         )
     key = np.sort(faces, axis=1)
-    _, first, counts = np.unique(key, axis=0, return_index=True, return_counts=True)
-    if (counts > 1).any():
-        dup = np.sort(first[counts > 1])
+    _, first, group = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    copies = np.flatnonzero(first[group.ravel()] != np.arange(len(faces)))
+    if len(copies):
+        originals = first[group.ravel()[copies]]
         raise MeshError(
-            f"faces {describe_indices(dup)} appear more than once (same three "
-            "vertices); remove the copies, for example with gf.repair(vertices, faces)"
+            f"faces {describe_indices(copies)} repeat the vertices of faces "
+            f"{describe_indices(originals)} (the same triangle more than once); "
+            "remove the copies, for example with gf.repair(vertices, faces)"
         )
 
 
