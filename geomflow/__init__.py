@@ -6,6 +6,14 @@ Riemannian metric (one length per edge) defines the cotangent Laplacian and
 mass matrices from which the energies and inner products are built.
 """
 
+from . import results, viz  # pyvista is imported only when something is drawn
+from .energies import (
+    DirichletEnergy,
+    Energy,
+    GinzburgLandauEnergy,
+    PotentialEnergy,
+    QuadraticEnergy,
+)
 from .errors import (
     DegenerateMetricError,
     FlowError,
@@ -13,8 +21,27 @@ from .errors import (
     GeomflowWarning,
     MeshError,
     MetricError,
+    RenderError,
     TopologyError,
 )
+from .flows import (
+    FlowResult,
+    GradientFlow,
+    allen_cahn,
+    cahn_hilliard,
+    gradient_flow,
+    heat_flow,
+)
+from .inner_products import (
+    EuclideanInnerProduct,
+    H1InnerProduct,
+    HessianInnerProduct,
+    HMinus1InnerProduct,
+    InnerProduct,
+    L2InnerProduct,
+    make_inner_product,
+)
+from .io import load_mesh, save_mesh
 from .mesh import TriangleMesh
 from .metric import EdgeMetric
 from .operators import (
@@ -24,22 +51,52 @@ from .operators import (
     mass_matrix,
     vertex_areas,
 )
+from .repair import RepairReport, repair
+from .samples import list_sample_meshes, sample_mesh, sample_metric
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DegenerateMetricError",
+    "DirichletEnergy",
+    "Energy",
+    "EuclideanInnerProduct",
+    "FlowResult",
+    "GinzburgLandauEnergy",
+    "GradientFlow",
+    "H1InnerProduct",
+    "HMinus1InnerProduct",
+    "HessianInnerProduct",
+    "InnerProduct",
+    "L2InnerProduct",
+    "PotentialEnergy",
+    "QuadraticEnergy",
+    "allen_cahn",
+    "cahn_hilliard",
+    "gradient_flow",
+    "heat_flow",
+    "make_inner_product",
     "EdgeMetric",
     "FlowError",
     "GeomflowError",
     "GeomflowWarning",
     "MeshError",
     "MetricError",
+    "RenderError",
+    "RepairReport",
     "TopologyError",
     "TriangleMesh",
     "cotan_laplacian",
     "divergence_operator",
     "gradient_operator",
+    "list_sample_meshes",
+    "load_mesh",
     "mass_matrix",
+    "repair",
+    "results",
+    "sample_mesh",
+    "sample_metric",
+    "save_mesh",
     "vertex_areas",
+    "viz",
 ]
