@@ -9,7 +9,7 @@ Run: ``python -m experiments.heat_diffusion`` (or ``geomflow run heat_diffusion`
 
 from __future__ import annotations
 
-import argparse
+import sys
 
 import numpy as np
 
@@ -18,6 +18,15 @@ import geomflow as gf
 from ._common import can_render, output_folder
 
 NAME = "heat_diffusion"
+
+#: Command-line options: (flag, type, default, help); see experiments/__init__.py.
+OPTIONS = [
+    ("--mesh", str, "bumpy_sphere", "sample mesh to diffuse on (geomflow meshes)"),
+    ("--level", int, None, "subdivision level of the sample mesh, where it has one"),
+    ("--dt", float, 2e-3, "time step of backward Euler"),
+    ("--t-end", float, 1.0, "flow time to stop at"),
+    ("--record-every", int, 10, "steps between recorded frames of the animation"),
+]
 
 
 def hot_spot(mesh: gf.TriangleMesh, width: float = 0.25) -> np.ndarray:
@@ -35,9 +44,12 @@ def main(
     t_end=1.0,
     record_every=10,
     render=True,
+    level=None,
     **mesh_params,
 ) -> dict:
     folder = output_folder(NAME, out)
+    if level is not None:
+        mesh_params["level"] = level
     metric = gf.sample_metric(mesh, **mesh_params)
     u0 = hot_spot(metric.mesh)
     result = gf.heat_flow(metric, u0, dt=dt, t_end=t_end, record_every=record_every)
@@ -57,6 +69,7 @@ def main(
     }
     gf.results.write_json(folder / "metrics.json", metrics)
     gf.results.save_result(result, folder / "heat")
+    metric.mesh.save(folder / "mesh.ply")  # for `geomflow render`
     figures(folder, metric, result, heat, render)
     return metrics
 
@@ -92,13 +105,20 @@ def figures(folder, metric, result, heat, render) -> None:
             cmap="inferno",
             scalar_name="temperature",
         )
-        # TODO: write heat.mp4 from result.frames once gf.viz can animate flows.
+        style = {"clim": (0, 1), "cmap": "inferno", "scalar_name": "temperature"}
+        gf.viz.animate(
+            result, metric.mesh, path=folder / "heat.mp4", title="heat flow", **style
+        )
+        gf.viz.animate(
+            result,
+            metric.mesh,
+            path=folder / "heat.gif",
+            window_size=(480, 368),
+            **style,
+        )
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=None)
-    parser.add_argument("--mesh", default="bumpy_sphere")
-    parser.add_argument("--no-render", action="store_true")
-    args = parser.parse_args()
-    print(main(args.out, mesh=args.mesh, render=not args.no_render))
+    from . import parse_command_line
+
+    print(main(**parse_command_line(sys.modules[__name__])))

@@ -15,7 +15,7 @@ Run: ``python -m experiments.metric_dependence``.
 
 from __future__ import annotations
 
-import argparse
+import sys
 
 import numpy as np
 from scipy.spatial import Delaunay
@@ -26,6 +26,13 @@ from ._common import can_render, output_folder
 
 NAME = "metric_dependence"
 INNER_PRODUCTS = ("euclidean", "l2", "h1")
+
+#: Command-line options: (flag, type, default, help); see experiments/__init__.py.
+OPTIONS = [
+    ("--h", float, 1 / 8, "coarse grid spacing of the two-density square"),
+    ("--level", int, 4, "icosphere level for the phase separation"),
+    ("--steps", int, 150, "steps of Allen-Cahn and Cahn-Hilliard"),
+]
 
 
 def two_density_square(h: float) -> gf.TriangleMesh:
@@ -142,6 +149,7 @@ def main(out=None, *, h=1 / 8, level=4, steps=150, render=True) -> dict:
     gf.results.write_json(folder / "metrics.json", metrics)
     for name, result in phases["results"].items():
         gf.results.save_result(result, folder / name)
+    phases["metric"].mesh.save(folder / "mesh.ply")  # for `geomflow render`
     figures(folder, phases, render)
     return metrics
 
@@ -164,11 +172,18 @@ def figures(folder, phases, render) -> None:
                 cmap="coolwarm",
                 scalar_name="u",
             )
+        gf.viz.animate_side_by_side(
+            [results["allen_cahn"], results["cahn_hilliard"]],
+            phases["metric"].mesh,
+            ["Allen-Cahn (L2)", "Cahn-Hilliard (H^-1)"],
+            path=folder / "phase_separation.mp4",
+            clim=(-1, 1),
+            cmap="coolwarm",
+            scalar_name="u",
+        )
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=None)
-    parser.add_argument("--no-render", action="store_true")
-    args = parser.parse_args()
-    print(main(args.out, render=not args.no_render)["resolutions"])
+    from . import parse_command_line
+
+    print(main(**parse_command_line(sys.modules[__name__]))["resolutions"])

@@ -11,7 +11,7 @@ Run: ``python -m experiments.stiffness`` (or ``geomflow run stiffness``).
 
 from __future__ import annotations
 
-import argparse
+import sys
 
 import numpy as np
 import scipy.sparse.linalg as sla
@@ -21,6 +21,13 @@ import geomflow as gf
 from ._common import output_folder
 
 NAME = "stiffness"
+
+#: Command-line options: (flag, type, default, help); see experiments/__init__.py.
+OPTIONS = [
+    ("--levels", int, (1, 2, 3, 4), "icosphere levels to measure the stable step on"),
+    ("--seed", int, 0, "seed of the random initial temperatures"),
+    ("--implicit-factor", float, 100.0, "backward Euler's step, in stable steps"),
+]
 
 
 def largest_eigenvalue(metric) -> float:
@@ -102,8 +109,6 @@ def figures(folder, rows) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=None)
-    parser.add_argument("--levels", type=int, nargs="+", default=[1, 2, 3, 4])
-    args = parser.parse_args()
-    print(main(args.out, levels=tuple(args.levels)))
+    from . import parse_command_line
+
+    print(main(**parse_command_line(sys.modules[__name__])))

@@ -14,6 +14,7 @@ the command with one line on stderr, ``geomflow: error: ...``, and exit status
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import math
@@ -341,6 +342,130 @@ def _demo_table(reports: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
+# ---------------------------------------------------------------------- run
+
+
+def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """One subparser per experiment, with the options its module declares."""
+    try:
+        experiments = import_experiments()
+    except gf.GeomflowError as exc:  # reported when `run` is actually used
+        parser.add_argument("experiment", metavar="EXPERIMENT", nargs="?")
+        parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+        parser.set_defaults(missing_experiments=str(exc))
+        return
+    subparsers = parser.add_subparsers(title="experiments", metavar="EXPERIMENT")
+    subparsers.required = True
+    for name in experiments.EXPERIMENTS:
+        module = experiments.load(name)
+        description = experiments.describe(module)
+        sub = subparsers.add_parser(name, help=description, description=description)
+        experiments.add_arguments(sub, module)
+        sub.set_defaults(experiment=name, experiment_module=module)
+
+
+def _run_run(args: argparse.Namespace) -> int:
+    if getattr(args, "missing_experiments", None):
+        raise gf.GeomflowError(args.missing_experiments)
+    experiments = sys.modules["experiments"]
+    module = args.experiment_module
+    kwargs = experiments.main_arguments(args, module)
+    start = time.perf_counter()
+    metrics = module.main(**kwargs)
+    folder = kwargs["out"] or Path("results") / module.NAME
+    if not args.quiet:
+        print(json.dumps(metrics, indent=2, default=_plain))
+        print(
+            f"{args.experiment}: wrote results to {folder} "
+            f"in {time.perf_counter() - start:.1f} s"
+        )
+    return 0
+
+
+def _plain(value):
+    """JSON stand-in for numpy numbers and arrays in an experiment's metrics."""
+    return value.tolist() if hasattr(value, "tolist") else str(value)
+
+
+def import_experiments():
+    """Import the ``experiments`` package of the repository.
+
+    It is looked for in the working directory, then beside the installed
+    (editable) package, ``Path(geomflow.__file__).parents[1]``.
+
+    Raises
+    ------
+    GeomflowError
+        If neither place holds an ``experiments`` folder.
+    """
+    roots = [Path.cwd(), Path(gf.__file__).resolve().parents[1]]
+    for root in roots:
+        if (root / "experiments" / "__init__.py").is_file():
+            if str(root) not in sys.path:
+                sys.path.insert(0, str(root))
+            return importlib.import_module("experiments")
+    raise gf.GeomflowError(
+        "cannot find the experiments folder (looked in "
+        f"{' and '.join(str(r) for r in roots)}); run geomflow from the root of "
+        "the geomflow repository"
+    )
+
+
+# ---------------------------------------------------------------------- render
+
+
+def _add_render_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "folder",
+        metavar="RESULT_DIR",
+        type=Path,
+        help="a result folder written by `geomflow run` (with mesh.ply and .npz)",
+    )
+    parser.add_argument(
+        "--format", choices=("mp4", "gif"), default="mp4", help="default: mp4"
+    )
+    parser.add_argument("--cmap", default="viridis", help="colour map (viridis)")
+    parser.add_argument(
+        "--clim",
+        nargs=2,
+        type=float,
+        metavar=("LOW", "HIGH"),
+        help="colour range (default: the range over all frames)",
+    )
+    parser.add_argument("--fps", type=float, default=12, help="frames per second")
+
+
+def _run_render(args: argparse.Namespace) -> int:
+    """Animate every saved flow result with frames in the folder."""
+    folder = args.folder
+    mesh_path = folder / "mesh.ply"
+    if not mesh_path.is_file():
+        raise gf.GeomflowError(
+            f"no mesh.ply in {folder}; re-run the experiment to save its mesh"
+        )
+    mesh = gf.load_mesh(mesh_path)
+    results = {p.stem: gf.results.load_result(p) for p in sorted(folder.glob("*.npz"))}
+    results = {name: r for name, r in results.items() if r.frames}
+    if not results:
+        raise gf.GeomflowError(
+            f"no saved flow result with frames in {folder}; run the flow with "
+            "record_every set and save it with gf.results.save_result"
+        )
+    for name, result in results.items():
+        written = gf.viz.animate(
+            result,
+            mesh,
+            path=folder / f"{name}.{args.format}",
+            cmap=args.cmap,
+            clim=args.clim,
+            fps=args.fps,
+            title=name,
+        )
+        if not args.quiet:
+            print(f"wrote {written} ({len(result.frames)} frames)")
+    return 0
+
+
 # ---------------------------------------------------------------------- shared
 
 
@@ -417,5 +542,17 @@ COMMANDS: tuple[Command, ...] = (
         "topology, edge lengths, angles and curvature of a mesh",
         _add_info_arguments,
         _run_info,
+    ),
+    Command(
+        "run",
+        "run an experiment of the repository (`geomflow run EXPERIMENT --help`)",
+        _add_run_arguments,
+        _run_run,
+    ),
+    Command(
+        "render",
+        "re-render the animations of a result folder from its saved frames",
+        _add_render_arguments,
+        _run_render,
     ),
 )

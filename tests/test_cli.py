@@ -138,5 +138,41 @@ def test_verbosity_options_before_or_after_the_command():
     assert not args.quiet and not args.verbose
 
 
+def test_run_help_lists_the_experiment_options():
+    done = run_cli("run", "stiffness", "--help")
+
+    assert done.returncode == 0, done.stderr
+    assert "--levels" in done.stdout and "--out" in done.stdout
+    assert "explicit Euler" in done.stdout  # the description, from the docstring
+
+
+@pytest.mark.usefixtures("needs_rendering")
+def test_run_then_render_writes_metrics_and_an_animation(tmp_path):
+    out = tmp_path / "heat"
+    done = run_cli(
+        "run", "heat_diffusion", "--out", str(out), "--mesh", "icosphere",
+        "--level", "2", "--t-end", "0.05", "--record-every", "5", "--no-render",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["energy_non_increasing"]
+    assert not (out / "heat.mp4").exists()
+
+    done = run_cli("render", str(out), "--format", "gif")
+
+    assert done.returncode == 0, done.stderr
+    assert (out / "heat.gif").stat().st_size > 0
+
+
+def test_render_without_a_result_is_one_line_error(tmp_path):
+    done = run_cli("render", str(tmp_path))
+
+    assert done.returncode == 1
+    assert "mesh.ply" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def _required_arguments(name: str) -> list[str]:
-    return {"info": ["icosphere"]}.get(name, [])
+    return {"info": ["icosphere"], "run": ["stiffness"], "render": ["out"]}.get(
+        name, []
+    )

@@ -6,7 +6,14 @@ no ``DISPLAY``, rendering goes through EGL and Mesa (VTK's headless window);
 :func:`rendering_available` says whether that works on this machine.
 """
 
+from .animate import animate, animate_side_by_side
 from .curves import plot_curves
 from .plot import plot, rendering_available
 
-__all__ = ["plot", "plot_curves", "rendering_available"]
+__all__ = [
+    "animate",
+    "animate_side_by_side",
+    "plot",
+    "plot_curves",
+    "rendering_available",
+]
