@@ -18,11 +18,9 @@ import importlib
 import json
 import logging
 import math
-import os
 import sys
 import time
 import traceback
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +29,7 @@ import numpy as np
 from tqdm import tqdm
 
 import geomflow as gf
+from geomflow._files import atomic_path
 
 logger = logging.getLogger(__name__)
 
@@ -519,14 +518,8 @@ def mesh_report(metric: gf.EdgeMetric) -> dict:
 
 def write_text_atomically(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
-    try:
+    with atomic_path(path) as temporary:
         temporary.write_text(text + "\n", encoding="utf-8")
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 COMMANDS: tuple[Command, ...] = (

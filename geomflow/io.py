@@ -18,12 +18,11 @@ written here hold every ``float64`` exactly. STL goes through trimesh and is
 from __future__ import annotations
 
 import logging
-import os
-import secrets
 from pathlib import Path
 
 import numpy as np
 
+from ._files import atomic_path
 from .errors import GeomflowError
 from .mesh import TriangleMesh
 
@@ -252,17 +251,6 @@ _WRITERS = {
 
 
 def _write_atomically(mesh: TriangleMesh, path: Path, writer) -> None:
-    """Let ``writer`` fill a temporary file beside ``path``, then rename it.
-
-    The temporary name starts with a dot and ends in ``.tmp``; it is removed
-    if anything fails, so ``path`` is either the complete new file or
-    untouched.
-    """
-    temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(temp, "xb") as stream:
-            writer(mesh, stream)
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    """Let ``writer`` fill a temporary file beside ``path``, then rename it."""
+    with atomic_path(path) as temporary, open(temporary, "xb") as stream:
+        writer(mesh, stream)

@@ -6,48 +6,16 @@ then renamed, so an interrupted run never leaves a half-written file.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from ._files import atomic_path
 from .errors import GeomflowError
 from .flows.engine import FlowResult, Frame
 
 __all__ = ["atomic_path", "write_json", "save_result", "load_result"]
-
-
-@contextlib.contextmanager
-def atomic_path(path):
-    """Yield a temporary path beside ``path``; rename it to ``path`` on success.
-
-    On an exception the temporary file is removed and ``path`` is untouched.
-    The temporary name keeps the suffix, so writers that choose a format by
-    suffix (imageio, trimesh) still work.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent
-    )
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes files private (0600)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(tmp)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _jsonable(value):

@@ -7,12 +7,11 @@ import, so ``import geomflow`` stays fast and works without OpenGL.
 from __future__ import annotations
 
 import logging
-import os
-import uuid
 from pathlib import Path
 
 import numpy as np
 
+from .._files import atomic_path
 from ..errors import GeomflowError
 from ..mesh import TriangleMesh
 from ..metric import EdgeMetric
@@ -314,13 +313,5 @@ def _write_png(target: Path, image: np.ndarray) -> None:
     """Write ``image`` to ``target`` atomically (temporary file, then rename)."""
     import imageio.v3 as iio
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # A unique name in the same folder (so the rename cannot cross file
-    # systems), created with the usual permissions, unlike tempfile.mkstemp.
-    temporary = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:12]}.tmp.png")
-    try:
+    with atomic_path(target) as temporary:
         iio.imwrite(temporary, image, extension=".png")
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
