@@ -47,6 +47,7 @@ from .metric import EdgeMetric
 from .operators import (
     cotan_laplacian,
     divergence_operator,
+    gaussian_curvature,
     gradient_operator,
     mass_matrix,
     vertex_areas,
@@ -73,6 +74,7 @@ __all__ = [
     "QuadraticEnergy",
     "allen_cahn",
     "cahn_hilliard",
+    "gaussian_curvature",
     "gradient_flow",
     "heat_flow",
     "make_inner_product",

@@ -213,7 +213,7 @@ def _info_rows(metric: gf.EdgeMetric) -> list[tuple[str, str]]:
     edge_text = _stats(lengths) + f", max/min {lengths.max() / lengths.min():.3g}"
     angle_text = _stats(angles) + f", obtuse corners {int((angles > 90 + 1e-9).sum())}"
     if interior.any():
-        curvature = gaussian_curvature(metric)[interior]
+        curvature = gf.gaussian_curvature(metric)[interior]
         curvature_text = _stats(curvature) + " (interior vertices)"
     else:
         curvature_text = "no interior vertices"
@@ -291,7 +291,7 @@ def _run_demo(args: argparse.Namespace) -> int:
         report = mesh_report(metric)
         gf.viz.plot(
             metric,
-            gaussian_curvature(metric),
+            gf.gaussian_curvature(metric),
             args.out / f"{name}.png",
             cmap=CURVATURE_CMAP,
             clim=curvature_range(metric),
@@ -468,19 +468,8 @@ def _run_render(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------- shared
 
 
-def gaussian_curvature(metric: gf.EdgeMetric) -> np.ndarray:
-    """``(n,)`` pointwise Gaussian curvature: angle defect / barycentric area.
-
-    At boundary vertices this is the geodesic curvature per area; vertices in
-    no face get zero.
-    """
-    areas = gf.vertex_areas(metric, "barycentric")
-    defects = metric.angle_defects()
-    return np.divide(defects, areas, out=np.zeros_like(defects), where=areas > 0)
-
-
 def curvature_range(metric: gf.EdgeMetric) -> tuple[float, float]:
-    """Symmetric colour range for :func:`gaussian_curvature` on ``metric``.
+    """Symmetric colour range for :func:`geomflow.gaussian_curvature` on ``metric``.
 
     It covers the :data:`CURVATURE_QUANTILE` quantile of ``|K|`` over interior
     vertices (all vertices on a mesh without interior ones). On a flat mesh,
@@ -488,7 +477,7 @@ def curvature_range(metric: gf.EdgeMetric) -> tuple[float, float]:
     sphere of the same area, so that round-off shows as white.
     """
     mesh = metric.mesh
-    magnitude = np.abs(gaussian_curvature(metric))
+    magnitude = np.abs(gf.gaussian_curvature(metric))
     interior = mesh.referenced_vertices & ~mesh.boundary_vertices
     pool = magnitude[interior] if interior.any() else magnitude
     reach = float(np.quantile(pool, CURVATURE_QUANTILE))

@@ -176,6 +176,20 @@ def vertex_areas(metric: EdgeMetric, kind: str = "barycentric") -> np.ndarray:
     return _kernels.scatter_corners_to_vertices(corners, mesh.faces, mesh.n_vertices)
 
 
+def gaussian_curvature(metric: EdgeMetric, kind: str = "barycentric") -> np.ndarray:
+    """``(n,)`` pointwise Gaussian curvature: the angle defect per vertex area.
+
+    The angle defect is the curvature integrated over a vertex's share of the
+    surface; dividing by that share (``kind`` as in :func:`vertex_areas`)
+    gives a pointwise value, ``1 / R^2`` on a sphere of radius ``R``. At
+    boundary vertices it is the geodesic curvature per area; vertices in no
+    face get zero.
+    """
+    areas = vertex_areas(metric, kind)
+    defects = metric.angle_defects()
+    return np.divide(defects, areas, out=np.zeros_like(defects), where=areas > 0)
+
+
 def mass_matrix(metric: EdgeMetric, kind: str = "lumped") -> sp.csr_matrix:
     r"""The mass matrix ``M`` of piecewise-linear functions.
 

@@ -205,3 +205,10 @@ def test_sphere_spectrum_converges_at_second_order():
     for l in range(2):
         order = np.polyfit(np.log(sizes), np.log(errors[:, l]), 1)[0]
         assert order >= 1.8, f"l = {l + 1}: observed order {order:.2f}"
+
+
+def test_gaussian_curvature_of_a_sphere_of_radius_two():
+    mesh = reference.icosphere(4)
+    metric = gf.EdgeMetric.from_mesh(mesh.with_vertices(2.0 * mesh.vertices))
+    curvature = gf.gaussian_curvature(metric, "voronoi")
+    np.testing.assert_allclose(curvature, 0.25, rtol=2e-2)
