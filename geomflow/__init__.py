@@ -6,7 +6,8 @@ Riemannian metric (one length per edge) defines the cotangent Laplacian and
 mass matrices from which the energies and inner products are built.
 """
 
-from . import results, viz  # pyvista is imported only when something is drawn
+# pyvista is imported only when something is drawn
+from . import map_quality, results, viz
 from .energies import (
     DirichletEnergy,
     Energy,
@@ -30,6 +31,8 @@ from .flows import (
     allen_cahn,
     cahn_hilliard,
     gradient_flow,
+    harmonic_map_to_disk,
+    harmonic_map_to_sphere,
     heat_flow,
 )
 from .inner_products import (
@@ -76,6 +79,8 @@ __all__ = [
     "cahn_hilliard",
     "gaussian_curvature",
     "gradient_flow",
+    "harmonic_map_to_disk",
+    "harmonic_map_to_sphere",
     "heat_flow",
     "make_inner_product",
     "EdgeMetric",
@@ -94,6 +99,7 @@ __all__ = [
     "list_sample_meshes",
     "load_mesh",
     "mass_matrix",
+    "map_quality",
     "repair",
     "results",
     "sample_mesh",

@@ -2,6 +2,7 @@
 
 from .engine import SCHEMES, FlowResult, Frame, GradientFlow, gradient_flow
 from .gradient import allen_cahn, cahn_hilliard
+from .harmonic_map import harmonic_map_to_disk, harmonic_map_to_sphere
 from .heat import heat_flow
 
 __all__ = [
@@ -12,5 +13,7 @@ __all__ = [
     "allen_cahn",
     "cahn_hilliard",
     "gradient_flow",
+    "harmonic_map_to_disk",
+    "harmonic_map_to_sphere",
     "heat_flow",
 ]
