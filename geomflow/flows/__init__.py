@@ -1,5 +1,6 @@
 """Flows: the gradient-flow engine and the flows built on it."""
 
+from .curvature import curvature_flow
 from .engine import SCHEMES, FlowResult, Frame, GradientFlow, gradient_flow
 from .gradient import allen_cahn, cahn_hilliard
 from .harmonic_map import harmonic_map_to_disk, harmonic_map_to_sphere
@@ -12,6 +13,7 @@ __all__ = [
     "GradientFlow",
     "allen_cahn",
     "cahn_hilliard",
+    "curvature_flow",
     "gradient_flow",
     "harmonic_map_to_disk",
     "harmonic_map_to_sphere",
