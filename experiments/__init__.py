@@ -20,6 +20,8 @@ EXPERIMENTS = {
     "heat_diffusion": "experiments.heat_diffusion",
     "metric_dependence": "experiments.metric_dependence",
     "stiffness": "experiments.stiffness",
+    "saddle": "experiments.saddle",
+    "basins": "experiments.basins",
 }
 
 

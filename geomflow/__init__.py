@@ -46,6 +46,15 @@ from .inner_products import (
     make_inner_product,
 )
 from .io import load_mesh, save_mesh
+from .landscape import (
+    CriticalPoints,
+    SaddleManifold,
+    SurfacePath,
+    basins,
+    critical_points,
+    descent_path,
+    saddle_manifolds,
+)
 from .mesh import TriangleMesh
 from .metric import EdgeMetric
 from .operators import (
@@ -62,6 +71,13 @@ from .samples import list_sample_meshes, sample_mesh, sample_metric
 __version__ = "0.1.0"
 
 __all__ = [
+    "CriticalPoints",
+    "SaddleManifold",
+    "SurfacePath",
+    "basins",
+    "critical_points",
+    "descent_path",
+    "saddle_manifolds",
     "DegenerateMetricError",
     "DirichletEnergy",
     "Energy",
