@@ -20,6 +20,9 @@ EXPERIMENTS = {
     "heat_diffusion": "experiments.heat_diffusion",
     "metric_dependence": "experiments.metric_dependence",
     "stiffness": "experiments.stiffness",
+    "ricci_sphere": "experiments.ricci_sphere",
+    "flat_torus": "experiments.flat_torus",
+    "disk_flatten": "experiments.disk_flatten",
     "saddle": "experiments.saddle",
     "basins": "experiments.basins",
 }

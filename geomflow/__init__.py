@@ -55,6 +55,7 @@ from .landscape import (
     descent_path,
     saddle_manifolds,
 )
+from .layout import Layout, layout_flat
 from .mesh import TriangleMesh
 from .metric import EdgeMetric
 from .operators import (
@@ -90,6 +91,7 @@ __all__ = [
     "HessianInnerProduct",
     "InnerProduct",
     "L2InnerProduct",
+    "Layout",
     "PotentialEnergy",
     "QuadraticEnergy",
     "allen_cahn",
@@ -114,6 +116,7 @@ __all__ = [
     "cotan_laplacian",
     "divergence_operator",
     "gradient_operator",
+    "layout_flat",
     "list_sample_meshes",
     "load_mesh",
     "mass_matrix",
