@@ -7,15 +7,19 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 import geomflow as gf
 from geomflow.cli import COMMANDS, build_parser
 
 
-def run_cli(*args: str, cwd=None) -> subprocess.CompletedProcess:
-    """Run ``python -m geomflow ARGS``; independent of PATH and of the venv's bin."""
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+def run_cli(*args: str, cwd=None, env=None) -> subprocess.CompletedProcess:
+    """Run ``python -m geomflow ARGS``; independent of PATH and of the venv's bin.
+
+    ``env`` adds to (or overrides) the current environment variables.
+    """
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "geomflow", *args],
         capture_output=True,
@@ -95,29 +99,154 @@ def test_unknown_sample_in_demo_is_an_error(tmp_path):
     assert not any(tmp_path.iterdir())
 
 
-@pytest.mark.usefixtures("needs_rendering")
-def test_demo_writes_pictures_and_metrics(tmp_path):
+#: A small, fast demo: the bumpy sphere at level 2 (162 vertices), 6 frames.
+DEMO_ARGS = ("--mesh", "bumpy_sphere", "--level", "2", "--frames", "6")
+
+#: Files the demo writes whether or not it can render.
+DEMO_DATA = {
+    "metrics.json",
+    "mesh.ply",
+    "phase_energy.png",
+    "heat_energy.png",
+    "curvature_error.png",
+    *(
+        f"{name}.npz"
+        for name in (
+            "sphere_map",
+            "allen_cahn",
+            "cahn_hilliard",
+            "dirichlet_euclidean",
+            "dirichlet_l2",
+            "dirichlet_h1",
+            "curvature_newton",
+            "curvature_explicit",
+        )
+    ),
+}
+DEMO_ANIMATIONS = {"sphere_map.mp4", "phase_separation.mp4", "curvature_flow.gif"}
+
+#: An OpenGL window class that does not exist: the rendering probe fails.
+NO_RENDERING = {"VTK_DEFAULT_OPENGL_WINDOW": "vtkNoSuchWindow"}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """One small demo run, shared by the checks below."""
+    if not gf.viz.rendering_available():
+        pytest.skip(
+            "off-screen rendering is unavailable here (no EGL/OpenGL libraries; "
+            "Debian: apt-get install libegl1 libgl1 libgl1-mesa-dri libgbm1)"
+        )
+    out = tmp_path_factory.mktemp("demo") / "demo"
+    done = run_cli("demo", "--out", str(out), *DEMO_ARGS)
+    assert done.returncode == 0, done.stderr
+    return out, done
+
+
+def test_demo_writes_every_file_and_a_summary(demo):
+    out, done = demo
+
+    names = {p.name for p in out.iterdir()}
+    assert names == DEMO_DATA | DEMO_ANIMATIONS | {"sphere_map.png"}
+    for name in names:
+        assert (out / name).stat().st_size > 0, name
+    for flow in ("harmonic map", "Allen-Cahn", "Cahn-Hilliard", "newton", "explicit"):
+        assert flow in done.stdout
+    assert "wrote" in done.stdout
+
+
+def test_demo_metrics_are_sane(demo):
+    out, _ = demo
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+
+    assert metrics["rendered"] is True
+    assert metrics["mesh"]["euler_characteristic"] == 2
+    assert metrics["mesh"]["area"] == pytest.approx(4 * np.pi)
+    sphere = metrics["flows"]["sphere_map"]
+    assert sphere["reason"] == "converged"
+    assert 0.0 <= sphere["conformality_gap"] < 1e-2
+    assert sphere["flipped_faces"] == 0
+    assert 0.0 < sphere["mean_abs_mu"] < 0.05
+    flows = metrics["flows"]["gradient_flow"]
+    assert abs(flows["cahn_hilliard"]["mass_drift"]) < 1e-10
+    assert abs(flows["dirichlet_l2"]["mass_drift"]) < 1e-10
+    assert abs(flows["dirichlet_h1"]["mass_drift"]) < 1e-10
+    assert abs(flows["allen_cahn"]["mass_drift"]) > 1.0  # L2 does not conserve it
+    assert all(flow["energy_monotone"] for flow in flows.values() if "steps" in flow)
+    curvature = metrics["flows"]["curvature_flow"]
+    assert curvature["newton"]["reason"] == "converged"
+    assert curvature["newton"]["final_error"] < 1e-8
+    assert curvature["newton"]["steps"] <= 10
+    assert curvature["gauss_bonnet_error"] < 1e-10
+    assert curvature["explicit"]["final_error"] < 1e-2
+
+
+@pytest.mark.parametrize("name", sorted(DEMO_ANIMATIONS))
+def test_demo_animation_frames_move(demo, name):
+    import imageio.v3 as iio
+
+    out, _ = demo
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    expected = metrics["pictures"][name]
+
+    frames = np.asarray(iio.imread(out / name, index=None))[..., :3]
+
+    width, height = expected["size"]
+    assert frames.shape == (expected["frames"], height, width, 3)
+    assert expected["frames"] == 6  # --frames 6; each flow records more steps
+    if name.endswith(".mp4"):
+        assert width % 16 == 0 and height % 16 == 0
+    for k in range(len(frames) - 1):
+        assert np.any(frames[k] != frames[k + 1]), f"frames {k} and {k + 1} equal"
+    colours = np.unique(frames[-1].reshape(-1, 3), axis=0)
+    assert len(colours) > 20, "the last frame is (nearly) one flat colour"
+
+
+def test_demo_without_rendering_keeps_the_numbers_and_fails(tmp_path):
     out = tmp_path / "demo"
 
-    done = run_cli("demo", "--out", str(out), "--mesh", "icosphere", "--mesh", "torus")
+    done = run_cli("demo", "--out", str(out), *DEMO_ARGS, env=NO_RENDERING)
 
-    assert done.returncode == 0, done.stderr
-    assert (out / "icosphere.png").stat().st_size > 0
-    assert (out / "torus.png").stat().st_size > 0
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("geomflow: error: cannot render off-screen")
+    assert {p.name for p in out.iterdir()} == DEMO_DATA
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
-    icosphere = metrics["meshes"]["icosphere"]
-    assert icosphere["euler_characteristic"] == 2
-    assert icosphere["genus"] == 0
-    assert icosphere["boundary_loops"] == 0
-    assert icosphere["gauss_bonnet_error"] < 1e-10
-    assert 0.0 < icosphere["min_angle_degrees"] <= 60.0
-    assert metrics["meshes"]["torus"]["euler_characteristic"] == 0
-    assert "icosphere" in done.stdout and "torus" in done.stdout
-    assert sorted(p.name for p in out.iterdir()) == [
-        "icosphere.png",
-        "metrics.json",
-        "torus.png",
-    ]
+    assert metrics["rendered"] is False
+    assert metrics["render_error"].startswith("cannot render off-screen")
+    assert metrics["flows"]["curvature_flow"]["newton"]["final_error"] < 1e-8
+
+
+def test_demo_on_a_torus_file_skips_the_sphere_map(tmp_path):
+    path = tmp_path / "torus.obj"
+    gf.sample_mesh("torus", n_major=24, n_minor=10).save(path)
+    out = tmp_path / "demo"
+
+    done = run_cli(
+        "demo", "--out", str(out), "--mesh", str(path), "--frames", "2",
+        env=NO_RENDERING,
+    )  # fmt: skip
+
+    assert done.returncode == 1  # no rendering, but the numbers are written
+    assert "skipping the map to the sphere" in done.stderr
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["mesh"]["name"] == "torus"
+    assert "genus 1" in metrics["flows"]["sphere_map"]["skipped"]
+    assert metrics["flows"]["curvature_flow"]["newton"]["final_error"] < 1e-8
+    assert not (out / "sphere_map.npz").exists()
+
+
+def test_demo_level_is_for_samples_only(tmp_path):
+    path = tmp_path / "sphere.obj"
+    gf.sample_mesh("icosphere", level=1).save(path)
+
+    done = run_cli("demo", "--out", str(tmp_path / "demo"), "--mesh", str(path),
+                   "--level", "2")  # fmt: skip
+
+    assert done.returncode == 1
+    assert "--level" in done.stderr
+    assert not (tmp_path / "demo").exists()
 
 
 def test_every_command_parses():

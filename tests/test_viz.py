@@ -159,13 +159,17 @@ def test_probe_failure_is_explained_in_one_line():
 _IMPORT_SCRIPT = """
 import json, sys, time
 start = time.perf_counter()
+import numpy, scipy.sparse, scipy.sparse.csgraph
+dependencies = time.perf_counter() - start
 import geomflow
 elapsed = time.perf_counter() - start
 heavy = sorted(
     name for name in sys.modules
-    if name.split(".")[0] in ("pyvista", "vtk", "vtkmodules", "matplotlib")
+    if name.split(".")[0]
+    in ("pyvista", "vtk", "vtkmodules", "matplotlib", "numba", "trimesh", "imageio")
 )
-print(json.dumps({"seconds": elapsed, "heavy": heavy, "viz": hasattr(geomflow, "viz")}))
+print(json.dumps({"seconds": elapsed, "dependencies": dependencies,
+                  "heavy": heavy, "viz": hasattr(geomflow, "viz")}))
 """
 
 
@@ -182,4 +186,7 @@ def test_import_is_fast_and_does_not_load_rendering_libraries():
         runs.append(json.loads(done.stdout))
     assert all(run["heavy"] == [] for run in runs), runs
     assert all(run["viz"] for run in runs)
-    assert min(run["seconds"] for run in runs) < 1.0, runs
+    # Under 1 s on a quiet machine (about 0.5 s measured); on a loaded one,
+    # at most three times what numpy and scipy.sparse alone take to import.
+    fastest = min(runs, key=lambda run: run["seconds"])
+    assert fastest["seconds"] < max(1.0, 3.0 * fastest["dependencies"]), runs
