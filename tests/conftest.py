@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import geomflow as gf
+
 #: Real test meshes live beside the repository (../shared/meshes); tests that
 #: use them skip when the folder is absent. GEOMFLOW_SHARED_MESHES overrides.
 SHARED_MESHES = Path(
@@ -29,3 +31,13 @@ def shared_mesh_path(name: str) -> Path:
 @pytest.fixture
 def rng():
     return np.random.default_rng(20261203)
+
+
+@pytest.fixture
+def needs_rendering():
+    """Skip (at run time, not at collection) where off-screen rendering fails."""
+    if not gf.viz.rendering_available():
+        pytest.skip(
+            "off-screen rendering is unavailable here (no EGL/OpenGL libraries; "
+            "Debian: apt-get install libegl1 libgl1 libgl1-mesa-dri libgbm1)"
+        )

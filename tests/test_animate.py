@@ -8,16 +8,6 @@ import pytest
 import geomflow as gf
 
 
-@pytest.fixture
-def needs_rendering():
-    """Skip (at run time, not at collection) where off-screen rendering fails."""
-    if not gf.viz.rendering_available():
-        pytest.skip(
-            "off-screen rendering is unavailable here (no EGL/OpenGL libraries; "
-            "Debian: apt-get install libegl1 libgl1 libgl1-mesa-dri libgbm1)"
-        )
-
-
 @pytest.fixture(scope="module")
 def metric() -> gf.EdgeMetric:
     return gf.sample_metric("icosphere", level=2)

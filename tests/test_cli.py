@@ -32,16 +32,6 @@ def run_cli(*args: str, cwd=None, env=None) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.fixture
-def needs_rendering():
-    """Skip (at run time, not at collection) where off-screen rendering fails."""
-    if not gf.viz.rendering_available():
-        pytest.skip(
-            "off-screen rendering is unavailable here (no EGL/OpenGL libraries; "
-            "Debian: apt-get install libegl1 libgl1 libgl1-mesa-dri libgbm1)"
-        )
-
-
 def test_meshes_lists_every_sample():
     done = run_cli("meshes")
 

@@ -15,16 +15,6 @@ from geomflow.viz import _backend
 from geomflow.viz.plot import _colour_range
 
 
-@pytest.fixture
-def needs_rendering():
-    """Skip (at run time, not at collection) where off-screen rendering fails."""
-    if not gf.viz.rendering_available():
-        pytest.skip(
-            "off-screen rendering is unavailable here (no EGL/OpenGL libraries; "
-            "Debian: apt-get install libegl1 libgl1 libgl1-mesa-dri libgbm1)"
-        )
-
-
 @pytest.fixture(scope="module")
 def sphere() -> gf.TriangleMesh:
     tm = trimesh.creation.icosphere(subdivisions=2)
