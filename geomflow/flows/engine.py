@@ -346,21 +346,33 @@ class GradientFlow:
         return x_new
 
     def _convex_concave(self, x, dt, A, B) -> np.ndarray:
-        """Newton's method on ``A (y - x) + dt B (dE_c(y) + dE_e(x)) = 0``."""
+        """Solve ``A (y - x) + dt B (dE_c(y) + dE_e(x)) = 0`` for ``y``.
+
+        A chord (simplified Newton) iteration: the Jacobian
+        ``A + dt B H_c(y)`` is factorized once and reused while the updates
+        shrink at least twofold per iteration, and refreshed when they do not.
+        """
         convex, concave = self.energy.split()
         free = self._free
         explicit_part = self._restrict_vector(concave.gradient(x))
         y = x.copy()
-        for _ in range(50):
+        factor, previous = None, np.inf
+        for _ in range(100):
             g = self._restrict_vector(convex.gradient(y)) + explicit_part
             residual = A @ (y[free] - x[free]) + dt * _apply(B, g)
-            J = A + dt * _apply(B, self._restrict(convex.hessian(y)))
-            delta = self._solve(J, -residual, None)
+            if factor is None:
+                J = A + dt * _apply(B, self._restrict(convex.hessian(y)))
+                factor = Factorization(sp.csr_matrix(J))
+            delta = factor.solve(-residual)
             y[free] += delta
-            if np.abs(delta).max() <= 1e-13 * (1.0 + np.abs(y[free]).max()):
+            size = np.abs(delta).max()
+            if size <= 1e-13 * (1.0 + np.abs(y[free]).max()):
                 return y[free]
+            if size > 0.5 * previous:
+                factor = None
+            previous = size
         raise FlowError(
-            "the implicit convex part did not converge in 50 Newton iterations; "
+            "the implicit convex part did not converge in 100 iterations; "
             "use a smaller dt"
         )
 

@@ -24,15 +24,16 @@ def plot_curves(
 ) -> Path:
     """Draw ``{label: (x, y)}`` as lines in one axes and save a PNG atomically.
 
-    Uses matplotlib's non-interactive Agg backend (no display needed).
-    Non-positive values are left out of a logarithmic axis.
+    The figure is drawn on its own Agg canvas, without pyplot, so no display
+    is needed and matplotlib's global state (a notebook's inline backend) is
+    left alone. Non-positive values are left out of a logarithmic axis.
     """
-    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(figsize=size, dpi=120)
+    figure = Figure(figsize=size, dpi=120)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
     for label, (x, y) in series.items():
         x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
         keep = np.isfinite(y) & ((y > 0) if logy else True)
@@ -51,5 +52,4 @@ def plot_curves(
     figure.tight_layout()
     with atomic_path(path) as tmp:
         figure.savefig(tmp, format="png")
-    plt.close(figure)
     return Path(path)
