@@ -38,6 +38,19 @@ def _sorted_sides(x, y, z):
 
 
 @JIT
+def edge_lengths(vertices, edges):
+    """Euclidean length of every edge ``(i, j)`` of an embedded mesh."""
+    out = np.empty(edges.shape[0])
+    for e in range(edges.shape[0]):
+        i, j = edges[e, 0], edges[e, 1]
+        dx = vertices[j, 0] - vertices[i, 0]
+        dy = vertices[j, 1] - vertices[i, 1]
+        dz = vertices[j, 2] - vertices[i, 2]
+        out[e] = math.sqrt(dx * dx + dy * dy + dz * dz)
+    return out
+
+
+@JIT
 def triangle_status(fl):
     """Per face: VALID, DEGENERATE (zero area) or VIOLATED (triangle inequality).
 
@@ -112,6 +125,35 @@ def corner_angles(fl, area):
         angle[f, 1] = math.atan2(y, s2 + s0 - s1)
         angle[f, 2] = math.atan2(y, s0 + s1 - s2)
     return angle
+
+
+@JIT
+def cotan_edge_weights(fl, area, face_edges, n_edges):
+    """``w_e = (cot a + cot b) / 2`` summed straight from the side lengths.
+
+    The same numbers as :func:`corner_cotangents` scattered onto the edges,
+    without the ``(m, 3)`` temporaries: this is the work of refilling a
+    Laplacian for a new metric.
+    """
+    out = np.zeros(n_edges)
+    for f in range(fl.shape[0]):
+        inv = 0.5 / (4.0 * area[f])
+        s0, s1, s2 = fl[f, 0] ** 2, fl[f, 1] ** 2, fl[f, 2] ** 2
+        out[face_edges[f, 0]] += (s1 + s2 - s0) * inv
+        out[face_edges[f, 1]] += (s2 + s0 - s1) * inv
+        out[face_edges[f, 2]] += (s0 + s1 - s2) * inv
+    return out
+
+
+@JIT
+def scatter_face_thirds(values, faces, n_vertices):
+    """Give each vertex a third of the value of each of its faces."""
+    out = np.zeros(n_vertices)
+    for f in range(faces.shape[0]):
+        third = values[f] / 3.0
+        for k in range(3):
+            out[faces[f, k]] += third
+    return out
 
 
 @JIT
@@ -210,18 +252,22 @@ def symmetric_pattern(edges, n_vertices):
 
 
 @JIT
-def fill_symmetric(edge_weights, off_sign, edges, pos_ij, pos_ji, diag, data):
+def fill_symmetric(edge_weights, off_sign, edges, pos_ij, pos_ji, diag, indptr, data):
     """Refill a :func:`symmetric_pattern` matrix in place from edge weights.
 
     Off-diagonal entries are ``off_sign * w_e``; each diagonal entry is the sum
     of the weights of its edges. ``off_sign = -1`` gives a weighted graph
     Laplacian (zero row sums), ``+1`` a matrix with row sums ``2 sum w``.
+    The diagonal is summed row by row after the off-diagonal entries are
+    written, which reads memory in order instead of scattering.
     """
-    for r in range(diag.shape[0]):
-        data[diag[r]] = 0.0
     for e in range(edges.shape[0]):
-        w = edge_weights[e]
-        data[pos_ij[e]] = off_sign * w
-        data[pos_ji[e]] = off_sign * w
-        data[diag[edges[e, 0]]] += w
-        data[diag[edges[e, 1]]] += w
+        w = off_sign * edge_weights[e]
+        data[pos_ij[e]] = w
+        data[pos_ji[e]] = w
+    for r in range(diag.shape[0]):
+        total = 0.0
+        for p in range(indptr[r], indptr[r + 1]):
+            if p != diag[r]:
+                total += data[p]
+        data[diag[r]] = off_sign * total

@@ -338,14 +338,20 @@ def _check_face_indices(faces: np.ndarray, n: int) -> None:
             "remove them, for example with gf.repair(vertices, faces)"
         )
     key = np.sort(faces, axis=1)
-    _, first, group = np.unique(key, axis=0, return_index=True, return_inverse=True)
-    copies = np.flatnonzero(first[group.ravel()] != np.arange(len(faces)))
-    if len(copies):
-        originals = first[group.ravel()[copies]]
+    order = np.lexsort((key[:, 2], key[:, 1], key[:, 0]))  # stable: originals first
+    ordered = key[order]
+    same = np.all(ordered[1:] == ordered[:-1], axis=1)
+    if same.any():
+        group_start = np.maximum.accumulate(
+            np.where(np.concatenate([[True], ~same]), np.arange(len(order)), 0)
+        )
+        is_copy = np.concatenate([[False], same])
+        copies, originals = order[is_copy], order[group_start[is_copy]]
+        by_copy = np.argsort(copies)
         raise MeshError(
-            f"faces {describe_indices(copies)} repeat the vertices of faces "
-            f"{describe_indices(originals)} (the same triangle more than once); "
-            "remove the copies, for example with gf.repair(vertices, faces)"
+            f"faces {describe_indices(copies[by_copy])} repeat the vertices of faces "
+            f"{describe_indices(originals[by_copy])} (the same triangle more than "
+            "once); remove the copies, for example with gf.repair(vertices, faces)"
         )
 
 

@@ -80,8 +80,9 @@ class EdgeMetric:
     @classmethod
     def from_mesh(cls, mesh: TriangleMesh) -> EdgeMetric:
         """The metric induced by the embedding: Euclidean lengths of the edges."""
-        i, j = mesh.edges[:, 0], mesh.edges[:, 1]
-        return cls(mesh, np.linalg.norm(mesh.vertices[j] - mesh.vertices[i], axis=1))
+        from . import _kernels
+
+        return cls(mesh, _kernels.edge_lengths(mesh.vertices, mesh.edges))
 
     @property
     def mesh(self) -> TriangleMesh:
@@ -164,13 +165,7 @@ class EdgeMetric:
         from . import _kernels
 
         def compute():
-            degenerate = self.degenerate_faces()
-            if len(degenerate):
-                raise DegenerateMetricError(
-                    f"faces {describe_indices(degenerate)} have zero area, so their "
-                    "cotangents are infinite; remove them (gf.repair) or flip edges "
-                    "to an intrinsic Delaunay triangulation"
-                )
+            self._require_positive_areas()
             return _kernels.corner_cotangents(
                 self.face_side_lengths(), self.face_areas()
             )
@@ -188,14 +183,20 @@ class EdgeMetric:
         """
         from . import _kernels
 
-        return self._cached(
-            "weights",
-            lambda: _kernels.scatter_faces_to_edges(
-                0.5 * self.corner_cotangents(),
+        def compute():
+            if "cot" in self._cache:
+                return _kernels.scatter_faces_to_edges(
+                    0.5 * self._cache["cot"], self._mesh.face_edges, self._mesh.n_edges
+                )
+            self._require_positive_areas()
+            return _kernels.cotan_edge_weights(
+                self.face_side_lengths(),
+                self.face_areas(),
                 self._mesh.face_edges,
                 self._mesh.n_edges,
-            ),
-        )
+            )
+
+        return self._cached("weights", compute)
 
     # ------------------------------------------------------------------ per vertex
 
@@ -237,6 +238,15 @@ class EdgeMetric:
         )
 
     # ------------------------------------------------------------------ helpers
+
+    def _require_positive_areas(self) -> None:
+        degenerate = self.degenerate_faces()
+        if len(degenerate):
+            raise DegenerateMetricError(
+                f"faces {describe_indices(degenerate)} have zero area, so their "
+                "cotangents are infinite; remove them (gf.repair) or flip edges "
+                "to an intrinsic Delaunay triangulation"
+            )
 
     def _status(self) -> np.ndarray:
         from . import _kernels

@@ -81,6 +81,7 @@ def _symmetric_from_edges(
         pattern.pos_ij,
         pattern.pos_ji,
         pattern.diag,
+        pattern.indptr,
         data,
     )
     if out is not None:
@@ -163,16 +164,17 @@ def vertex_areas(metric: EdgeMetric, kind: str = "barycentric") -> np.ndarray:
 
     mesh = metric.mesh
     if kind in ("barycentric", "lumped"):
-        corners = np.repeat(metric.face_areas()[:, None] / 3.0, 3, axis=1)
-    elif kind == "voronoi":
-        corners = _kernels.voronoi_corner_areas(
-            metric.face_side_lengths(), metric.face_areas(), metric.corner_cotangents()
+        return _kernels.scatter_face_thirds(
+            metric.face_areas(), mesh.faces, mesh.n_vertices
         )
-    else:
+    if kind != "voronoi":
         raise GeomflowError(
             "vertex area kind must be 'barycentric', 'lumped' or 'voronoi', "
             f"got {kind!r}"
         )
+    corners = _kernels.voronoi_corner_areas(
+        metric.face_side_lengths(), metric.face_areas(), metric.corner_cotangents()
+    )
     return _kernels.scatter_corners_to_vertices(corners, mesh.faces, mesh.n_vertices)
 
 
