@@ -136,6 +136,7 @@ class _Evaluation:
     covector: np.ndarray
     velocity: np.ndarray  # G^{-1} dE on the free dofs
     residual: float
+    direction: np.ndarray | None = None  # Newton's search direction from here
 
 
 class GradientFlow:
@@ -292,25 +293,13 @@ class GradientFlow:
         """Try steps of size dt, dt/2, ... until one is accepted; None if none is."""
         for _ in range(self.max_halvings + 1):
             try:
-                x_new = self._propose(x, current, dt)
-                x_new = self._finish(x_new)
-                trial = self._evaluate(x_new, step)
+                x_new = self._finish(self._propose(x, current, dt))
+                energy = self._energy(x_new, step)
+                verdict = self._verdict(current, energy, dt)
+                if verdict is None:  # only an accepted state needs its gradient
+                    return x_new, self._evaluate(x_new, step, energy), dt
             except MetricError as error:  # the step left the domain of the energy
                 verdict = f"left the domain of the energy ({error})"
-            else:
-                rise = trial.energy - current.energy
-                scale = max(abs(current.energy), abs(self._e0))
-                allowed = self.energy_rtol * scale + self.energy_atol
-                if self.scheme == "newton":
-                    allowed += (
-                        self.armijo * dt * _dot(current.covector, self._direction)
-                    )
-                if rise <= allowed:
-                    return x_new, trial, dt
-                verdict = (
-                    f"raised the energy from {current.energy:.10g} "
-                    f"to {trial.energy:.10g}"
-                )
             if not self.adaptive:
                 self.reason = DIVERGED
                 self.message = (
@@ -328,6 +317,16 @@ class GradientFlow:
         )
         return None
 
+    def _verdict(self, current: _Evaluation, energy: float, dt: float):
+        """None when a trial with this energy is accepted, else why not."""
+        scale = max(abs(current.energy), abs(self._e0))
+        allowed = self.energy_rtol * scale + self.energy_atol
+        if self.scheme == "newton":  # Armijo: demand a decrease, not only no rise
+            allowed += self.armijo * dt * _dot(current.covector, current.direction)
+        if energy - current.energy <= allowed:
+            return None
+        return f"raised the energy from {current.energy:.10g} to {energy:.10g}"
+
     def _propose(self, x, current: _Evaluation, dt: float) -> np.ndarray:
         free = self._free
         A, B = self._operators(x)
@@ -335,7 +334,7 @@ class GradientFlow:
         if self.scheme == "explicit":
             x_new[free] -= dt * current.velocity
         elif self.scheme == "newton":
-            x_new[free] += dt * self._direction
+            x_new[free] += dt * current.direction
         elif self.scheme == "implicit":
             H = self._restrict(self.energy.hessian(x))
             rhs = -dt * _apply(B, current.covector)
@@ -381,19 +380,31 @@ class GradientFlow:
             x_new = self.post_step(x_new)
         return x_new
 
-    def _evaluate(self, x, step: int) -> _Evaluation:
+    def _energy(self, x, step: int) -> float:
         energy = self.energy.value(x)
-        covector = self._restrict_vector(self.energy.gradient(x))
-        if not (np.isfinite(energy) and np.all(np.isfinite(covector))):
+        if not (np.isfinite(energy) and np.all(np.isfinite(x))):
             raise FlowError(
                 f"the {self.scheme} flow produced non-finite values at step {step} "
                 f"(energy {energy}); the step was far too large or the energy is "
                 "undefined there"
             )
+        return energy
+
+    def _evaluate(self, x, step: int, energy: float | None = None) -> _Evaluation:
+        """Energy, differential, velocity (and Newton direction) of state ``x``."""
+        if energy is None:
+            energy = self._energy(x, step)
+        covector = self._restrict_vector(self.energy.gradient(x))
+        if not np.all(np.isfinite(covector)):
+            raise FlowError(
+                f"the {self.scheme} flow produced a non-finite gradient at step "
+                f"{step}; the energy is not differentiable there"
+            )
         velocity = self._riesz(x, covector)
+        direction = None
         if self.scheme == "newton":
             descent = _dot(covector, velocity) > 0
-            self._direction = -velocity if descent else -covector
+            direction = -velocity if descent else -covector
             if not descent:
                 log.warning(
                     "Hessian not positive definite at step %d: "
@@ -401,7 +412,7 @@ class GradientFlow:
                     step,
                 )
         residual = float(np.sqrt(abs(_dot(covector, velocity))))
-        return _Evaluation(energy, covector, velocity, residual)
+        return _Evaluation(energy, covector, velocity, residual, direction)
 
     # ------------------------------------------------------------------ linear algebra
 
