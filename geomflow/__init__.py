@@ -45,6 +45,7 @@ from .inner_products import (
     L2InnerProduct,
     make_inner_product,
 )
+from .intrinsic import IntrinsicTriangulation
 from .io import load_mesh, save_mesh
 from .landscape import (
     CriticalPoints,
@@ -90,6 +91,7 @@ __all__ = [
     "HMinus1InnerProduct",
     "HessianInnerProduct",
     "InnerProduct",
+    "IntrinsicTriangulation",
     "L2InnerProduct",
     "Layout",
     "PotentialEnergy",

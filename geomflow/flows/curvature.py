@@ -20,18 +20,22 @@ Laplacian of the current metric (Springborn, Schröder and Pinkall 2008):
 
 On a fixed triangulation the flow can reach a metric that violates a triangle
 inequality (Luo 2004); the engine then rejects and halves the step, and a run
-that cannot continue stops with ``reason == "diverged"``.
+that cannot continue stops with ``reason == "diverged"``. With ``flips=True``
+(the default of Newton's method) every metric is instead evaluated on its
+Delaunay triangulation, reached by Ptolemy flips
+(:class:`DelaunayConformalEnergy`): the energy is then convex and
+continuously differentiable on all of u-space, and a solution exists for
+every target with ``K*_i < 2 pi`` that satisfies Gauss-Bonnet (Gu, Luo, Sun and
+Wu 2018; Gillespie, Springborn and Crane 2021).
 """
 
-# TODO: intrinsic Delaunay (Ptolemy) edge flips, l' = (l_a l_c + l_b l_d) / l,
-#   after every trial step, so the flow continues past broken triangle
-#   inequalities (Gu, Luo, Sun and Wu 2018).
 # TODO: layout_flat: lay out the flat metric of the "flat" target in the plane.
 # TODO: experiments/ script and a benchmark for the curvature flow.
 
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Callable
 from functools import cache
 
@@ -39,14 +43,29 @@ import numpy as np
 
 from .._validate import as_array
 from ..energies import Energy
-from ..errors import GeomflowError, TopologyError
+from ..errors import (
+    GeomflowError,
+    GeomflowWarning,
+    MeshError,
+    MetricError,
+    TopologyError,
+    describe_indices,
+)
 from ..inner_products import EuclideanInnerProduct, HessianInnerProduct
+from ..intrinsic import IntrinsicTriangulation
 from ..mesh import TriangleMesh
 from ..metric import EdgeMetric
 from ..operators import cotan_laplacian, vertex_areas
 from .engine import CONVERGED, FlowResult, GradientFlow
 
-__all__ = ["ConformalEnergy", "curvature_flow", "lobachevsky", "TARGETS", "METHODS"]
+__all__ = [
+    "ConformalEnergy",
+    "DelaunayConformalEnergy",
+    "curvature_flow",
+    "lobachevsky",
+    "TARGETS",
+    "METHODS",
+]
 
 log = logging.getLogger(__name__)
 
@@ -230,6 +249,151 @@ class ConformalEnergy(Energy):
         return np.concatenate([[self.target_angle_sums @ u], per_face])
 
 
+class DelaunayConformalEnergy(Energy):
+    r"""The conformal energy on the Delaunay triangulation of every metric.
+
+    For a log conformal factor ``u`` the triangulation is first made Delaunay
+    in the scaled lengths by Ptolemy flips (see
+    :meth:`IntrinsicTriangulation.make_delaunay`), and the energy, its
+    gradient ``K(u) - K*`` and its Hessian, the cotangent Laplacian, are
+    evaluated there. Per face it sums
+
+    .. math::
+
+        \sum_c \big(\theta_c - \tfrac{\pi}{2}\big) \lambda_c + 2 Л(\theta_c),
+
+    plus :math:`\sum_i \Theta^*_i u_i` and a constant making ``E(0) = 0``
+    (notation of :class:`ConformalEnergy`). On a fixed triangulation this
+    differs from :class:`ConformalEnergy` by a constant, since
+    :math:`\sum_c \lambda_c` over a face is its ``u`` sum up to a constant;
+    written this way it does not change when a cyclic quadrilateral is
+    flipped, where both diagonals are Delaunay: the Lobachevsky terms of the
+    diagonal cancel (opposite angles sum to ``pi``), the outer sides keep their
+    inscribed angles, and :math:`(\theta - \pi/2) \lambda` vanishes for the
+    diagonal in both triangulations. So ``E`` is convex and ``C^1`` on all of
+    u-space, ``C^2`` away from such ties, and its Hessian there is the
+    cotangent Laplacian of a Delaunay triangulation, an M-matrix on closed
+    surfaces (Gillespie, Springborn and Crane 2021, section 5).
+
+    Parameters
+    ----------
+    metric : EdgeMetric
+        The metric at ``u = 0``. Its triangulation is first made intrinsic
+        Delaunay by Euclidean flips, which keep the metric (and its
+        curvature); at ``u = 0`` they agree with Ptolemy flips.
+    target : (n,) array_like of float
+        Target curvature ``K*`` per vertex (ignored at vertices in no face).
+
+    Attributes
+    ----------
+    n_flips : int
+        Flips performed so far in all evaluations (rejected trial steps of a
+        flow included), the initial Euclidean ones too.
+
+    Notes
+    -----
+    The Delaunay triangulation is a function of ``u`` alone (up to ties, which
+    change neither the metric nor ``E``, ``K`` and ``L``), so it may be
+    reached from any triangulation. In floating point the path matters: a far
+    trial step can need thousands of flips through Penner lengths near
+    underflow, and flipping back from there loses all digits. Every
+    evaluation therefore starts from an *anchor*, the Delaunay triangulation
+    of the ``u`` with the lowest energy evaluated so far (the current iterate
+    of a descent method) with its lengths scaled there, and flips it for
+    ``u - u_anchor``; Ptolemy flips commute with conformal scaling, so the
+    result is scaled afterwards. References: M. Gillespie, B. Springborn,
+    K. Crane, *Discrete conformal equivalence of polyhedral surfaces*, ACM TOG
+    40(4) (2021); M. Campen et al., *Efficient and robust discrete conformal
+    equivalence with boundary*, ACM TOG 40(6) (2021); X. Gu, F. Luo, J. Sun,
+    T. Wu, *A discrete uniformization theorem for polyhedral surfaces*,
+    J. Differential Geom. 109 (2018).
+    """
+
+    def __init__(self, metric: EdgeMetric, target):
+        mesh = metric.mesh
+        n = mesh.n_vertices
+        target = as_array(target, "target", dtype=np.float64, shape=(n,), finite=True)
+        referenced = mesh.referenced_vertices
+        full = np.where(mesh.boundary_vertices, np.pi, 2.0 * np.pi)
+        self.metric = metric
+        self.target = np.where(referenced, target, 0.0)
+        self.target_angle_sums = np.where(referenced, full - self.target, 0.0)
+        anchor = IntrinsicTriangulation(metric)
+        self.n_flips = anchor.make_delaunay("euclidean")
+        self._anchor, self._anchor_u, self._best = anchor, np.zeros(n), np.inf
+        self._log_scale = 2.0 * float(np.mean(np.log(metric.lengths)))
+        self._L, self._L_faces = None, None
+        self._last: tuple | None = None
+        self._offset = 0.0
+        terms = self._terms(np.zeros(n))
+        self._offset = float(terms.sum())
+        #: Sum of the magnitudes of the terms of ``E(0)``: round-off scale of E.
+        self.magnitude = float(np.abs(terms).sum())
+
+    def triangulation_at(self, u) -> IntrinsicTriangulation:
+        """The Delaunay triangulation of the scaled metric (cached for one ``u``).
+
+        Raises
+        ------
+        MetricError
+            If a triangle of the Delaunay triangulation is still broken
+            (round-off on near-degenerate metrics); the engine rejects the step.
+        """
+        if self._last is not None and np.array_equal(self._last[0], u):
+            return self._last[1]
+        u = np.array(u, dtype=np.float64)
+        step = u - self._anchor_u
+        flipped = self._anchor.copy()
+        self.n_flips += flipped.make_delaunay("ptolemy", u=step)
+        scaled = flipped.conformal(step)
+        if not np.all(np.isfinite(scaled.corner_angles())):  # may raise MetricError
+            raise MetricError(
+                "the scaled lengths span too many orders of magnitude "
+                f"({scaled.lengths.min():.3g} to {scaled.lengths.max():.3g}) for "
+                "their squares to be represented; take a smaller step"
+            )
+        self._last = (u, scaled)
+        return scaled
+
+    def curvature(self, u) -> np.ndarray:
+        """``(n,)`` angle defects ``K(u)`` of the scaled Delaunay metric."""
+        return self.triangulation_at(u).angle_defects()
+
+    def value(self, u) -> float:
+        value = float(self._terms(u).sum() - self._offset)
+        if value < self._best:  # the new anchor
+            self._best = value
+            self._anchor_u, self._anchor = self._last[0], self._last[1]
+        return value
+
+    def gradient(self, u) -> np.ndarray:
+        """``K(u) - K*``, equal to ``Theta* - Theta(u)`` (angle sums)."""
+        return self.curvature(u) - self.target
+
+    def hessian(self, u):
+        """The cotangent Laplacian of the Delaunay triangulation at ``u``.
+
+        One matrix refilled in place while the triangulation keeps its faces,
+        a new one (a new sparsity pattern) after flips.
+        """
+        scaled = self.triangulation_at(u)
+        if self._L is None or not np.array_equal(scaled.faces, self._L_faces):
+            self._L, self._L_faces = scaled.cotan_laplacian(), scaled.faces
+        else:
+            scaled.cotan_laplacian(out=self._L)
+        return self._L
+
+    def _terms(self, u) -> np.ndarray:
+        """The vertex term and the per-face terms of ``E`` (before the offset)."""
+        scaled = self.triangulation_at(u)
+        theta = scaled.corner_angles()
+        lam = 2.0 * np.log(scaled.face_side_lengths()) - self._log_scale
+        per_face = ((theta - 0.5 * np.pi) * lam).sum(axis=1) + 2.0 * lobachevsky(
+            theta
+        ).sum(axis=1)
+        return np.concatenate([[self.target_angle_sums @ u], per_face])
+
+
 def curvature_flow(
     mesh_or_metric,
     *,
@@ -240,6 +404,7 @@ def curvature_flow(
     max_steps: int = 100,
     callback: Callable | None = None,
     record_every: int | None = None,
+    flips: bool | None = None,
 ) -> FlowResult:
     r"""Flow a metric conformally to one of prescribed curvature ``K*``.
 
@@ -278,6 +443,15 @@ def curvature_flow(
         True stops the run.
     record_every : int, optional
         Record ``u`` every so many steps (see :attr:`FlowResult.frames`).
+    flips : bool, optional
+        Newton only (the default there; False for the explicit flow). Keep
+        the triangulation Delaunay in the current metric by intrinsic flips:
+        Euclidean ones once at the start (the input metric is kept), then
+        Ptolemy flips at every evaluated ``u``, trial steps included, so the
+        energy, gradient and Hessian are those of
+        :class:`DelaunayConformalEnergy`. The flow then continues where a
+        fixed triangulation would break a triangle inequality. ``False``
+        keeps the input triangulation (:class:`ConformalEnergy`).
 
     Returns
     -------
@@ -286,7 +460,17 @@ def curvature_flow(
         :class:`ConformalEnergy`. ``extras`` (also attributes) hold
         ``metric``, the final :class:`EdgeMetric`; ``curvature_error``, the
         ``(n_steps + 1,)`` values ``max |K - K*|``; ``target``, ``K*``; and
-        ``fixed``, the ``(n,)`` mask of vertices whose ``u`` stayed 0.
+        ``fixed``, the ``(n,)`` mask of vertices whose ``u`` stayed 0;
+        ``flips``, the number of edge flips performed (0 without flips).
+        With ``flips=True`` the final metric lives on the final Delaunay
+        triangulation, given as ``triangulation`` (an
+        :class:`~geomflow.IntrinsicTriangulation` with the scaled lengths);
+        ``metric`` is then an :class:`EdgeMetric` on the input mesh if the
+        faces came back to the input ones, else on a new
+        :class:`TriangleMesh` with the flipped faces and the input vertex
+        positions (which are not the metric), or ``None`` when the
+        triangulation has two edges between the same vertices, a loop edge
+        or coinciding faces, which no TriangleMesh can hold.
 
     Raises
     ------
@@ -309,6 +493,12 @@ def curvature_flow(
     principle that keeps ``max |K - K*|`` decreasing). The two methods hence
     reach the same metric up to a global scale. Vertices in no face are fixed.
 
+    **Flips.** Discrete conformal equivalence with flips (Gillespie,
+    Springborn and Crane 2021) is coarser than scaling on a fixed
+    triangulation: two metrics related by ``u`` on a triangulation that is
+    not Delaunay for both need not be equivalent with flips. Pass
+    ``flips=False`` to keep the fixed-triangulation notion of Luo (2004).
+
     **Stopping.** Newton's method converges quadratically near the solution
     (the Hessian is Lipschitz in ``u`` as long as no triangle degenerates);
     on a fixed triangulation the solution may not exist, and the run then
@@ -320,10 +510,15 @@ def curvature_flow(
     """
     metric = _as_metric(mesh_or_metric)
     _check_options(method, dt, tol, max_steps)
+    flips = _check_flips(flips, method)
     target_K, fixed = _target_and_fixed(metric, target)
     if method == "newton":
         fixed = _pin_components(metric.mesh, fixed)
-    energy = ConformalEnergy(metric, target_K)
+    if flips:
+        _check_angle_sums(metric.mesh, target_K)
+        energy = DelaunayConformalEnergy(metric, target_K)
+    else:
+        energy = ConformalEnergy(metric, target_K)
     mesh = metric.mesh
     prescribed = mesh.referenced_vertices.copy()
     if _is_named(target, "flat"):  # the boundary's curvature is not prescribed
@@ -358,11 +553,17 @@ def curvature_flow(
         )
     log.info("curvature flow (%s): %s", method, result.message)
     result.extras.update(
-        metric=energy.metric_at(result.state),
         curvature_error=np.array(errors),
         target=energy.target.copy(),
         fixed=fixed,
+        flips=energy.n_flips if flips else 0,
     )
+    if flips:
+        final = energy.triangulation_at(result.state)
+        log.info("curvature flow: %d edge flips", energy.n_flips)
+        result.extras.update(metric=_final_metric(final, mesh), triangulation=final)
+    else:
+        result.extras["metric"] = energy.metric_at(result.state)
     return result
 
 
@@ -397,6 +598,48 @@ def _check_options(method, dt, tol, max_steps) -> None:
         raise GeomflowError(
             f"max_steps must be a non-negative integer, got {max_steps}"
         )
+
+
+def _check_flips(flips, method) -> bool:
+    if flips is None:
+        return method == "newton"
+    if not isinstance(flips, (bool, np.bool_)):
+        raise GeomflowError(f"flips must be True, False or None, got {flips!r}")
+    if flips and method != "newton":
+        raise GeomflowError(
+            f"flips=True needs method='newton'; the {method} flow keeps the input "
+            "triangulation"
+        )
+    return bool(flips)
+
+
+def _check_angle_sums(mesh: TriangleMesh, K: np.ndarray) -> None:
+    """Refuse targets that ask for an angle sum ``<= 0`` (no metric has one)."""
+    full = np.where(mesh.boundary_vertices, np.pi, 2.0 * np.pi)
+    bad = np.flatnonzero(mesh.referenced_vertices & (full - K <= 0))
+    if len(bad):
+        raise GeomflowError(
+            f"the target curvature at vertices {describe_indices(bad)} is at least "
+            f"2 pi inside (pi on the boundary), e.g. K*[{bad[0]}] = {K[bad[0]]:.6g}: "
+            "it asks for an angle sum <= 0, which no metric has. Keep K* < 2 pi "
+            "(< pi on the boundary); with flips every such target satisfying "
+            "Gauss-Bonnet is reached (Gu, Luo, Sun and Wu 2018)"
+        )
+
+
+def _final_metric(final: IntrinsicTriangulation, mesh: TriangleMesh):
+    """The final metric as an EdgeMetric, or None if no TriangleMesh holds it."""
+    if np.array_equal(final.faces, mesh.faces):
+        lengths = np.empty(mesh.n_edges)
+        lengths[mesh.face_edges] = final.face_side_lengths()
+        return EdgeMetric(mesh, lengths)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", GeomflowWarning)  # warned on input
+            return final.to_edge_metric(mesh.vertices)
+    except MeshError as error:
+        log.info("the final triangulation is not a simplicial mesh: %s", error)
+        return None
 
 
 def _is_named(target, name: str) -> bool:
