@@ -41,10 +41,6 @@ __all__ = ["harmonic_map_to_sphere", "harmonic_map_to_disk", "INITS"]
 
 log = logging.getLogger(__name__)
 
-# TODO: an experiment (experiments/harmonic_map_sphere.py: spot and bunny, gap,
-# |mu| and flips per step, an animation) and a benchmark against LaPy's
-# spherical_conformal_map (Choi-Lam-Lui 2015) are not written yet.
-
 #: The starting maps :func:`harmonic_map_to_sphere` knows.
 INITS = ("auto", "centroid", "tutte")
 

@@ -1,0 +1,41 @@
+"""Factorizations: symmetric mode, the fallback to pivoting, singular systems."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import geomflow as gf
+from geomflow.linalg import Factorization
+
+
+def test_symmetric_positive_definite_system(rng):
+    metric = gf.sample_metric("bumpy_sphere", level=3)
+    A = (gf.mass_matrix(metric) + 0.1 * gf.cotan_laplacian(metric)).tocsc()
+    b = rng.normal(size=(A.shape[0], 3))
+    factor = Factorization(A)
+    assert factor.symmetric
+    np.testing.assert_allclose(A @ factor.solve(b), b, atol=1e-12)
+
+
+def test_non_symmetric_system_uses_pivoting(rng):
+    n = 30
+    A = sp.random(n, n, density=0.3, random_state=2) + 5 * sp.identity(n)
+    A = A + sp.diags(rng.normal(size=n - 1), 1)
+    factor = Factorization(A)
+    assert not factor.symmetric
+    b = rng.normal(size=n)
+    np.testing.assert_allclose(A @ factor.solve(b), b, atol=1e-10)
+
+
+def test_zero_diagonal_falls_back_to_pivoting(rng):
+    A = sp.csr_matrix(np.array([[0.0, 1.0], [1.0, 0.0]]))  # symmetric, zero pivot
+    factor = Factorization(A)
+    np.testing.assert_allclose(factor.solve(np.array([2.0, 3.0])), [3.0, 2.0])
+
+
+def test_singular_system_is_reported():
+    L = gf.cotan_laplacian(gf.sample_metric("icosphere", level=1))
+    with pytest.raises(gf.GeomflowError, match="null space"):
+        Factorization(L)
