@@ -25,6 +25,8 @@ EXPERIMENTS = {
     "disk_flatten": "experiments.disk_flatten",
     "saddle": "experiments.saddle",
     "basins": "experiments.basins",
+    "sphere_map": "experiments.sphere_map",
+    "disk_map": "experiments.disk_map",
 }
 
 
