@@ -563,6 +563,525 @@ HEAT_AND_METRICS = [
     ),
 ]
 
+# ---------------------------------------------------------------------- 03
+
+HARMONIC_MAPS = [
+    md(
+        """
+        # Harmonic maps: a surface onto the sphere, a disk onto the disk
+
+        A map $f$ of a surface is *harmonic* when it is a critical point of
+        the Dirichlet energy $E(f) = \\tfrac12 \\int |df|^2$. Discretely
+        $E(f) = \\tfrac12 \\sum_d f_d^\\top L f_d$, with the cotangent
+        Laplacian $L$ of the source surface, which never changes. A map is
+        judged by its flipped faces and by how far it is from conformal
+        (`gf.map_quality`). The computations come from the package and from
+        the helpers of `experiments/sphere_map.py` and
+        `experiments/disk_map.py`.
+        """
+    ),
+    SETUP_TEXT,
+    SETUP_PATH,
+    SETUP_IMPORTS,
+    code(
+        """
+        import time
+
+        from experiments import disk_map, sphere_map
+        """
+    ),
+    md(
+        """
+        ## 1. The bumpy sphere onto the unit sphere
+
+        `gf.harmonic_map_to_sphere` runs the harmonic map heat flow
+        $\\partial_t f = \\Delta f + |df|^2 f$, whose right-hand side is the
+        part of $\\Delta f$ tangent to the sphere. Each step is an implicit
+        step with the fixed matrix $M + \\Delta t\\, L$, a projection
+        $f_i \\leftarrow f_i / |f_i|$ back to the sphere and the Möbius gauge
+        of section 2. On a genus-0 surface a harmonic map of degree one is
+        conformal.
+
+        Two measures of conformality. Face by face $E \\ge A(f)$, the area of
+        the image, with equality only where the map is a similarity, so the
+        *conformality gap* $E/A - 1$ vanishes exactly for a conformal map.
+        The Beltrami coefficient
+        $|\\mu| = (\\sigma_1 - \\sigma_2) / (\\sigma_1 + \\sigma_2)$, from the
+        singular values of each face's Jacobian, says where it does not.
+
+        *What to look for:* the energy falls at every step and levels off
+        just below $4\\pi$ (for a conformal map $E$ is the image area, and
+        the inscribed polyhedron has a little less than the sphere); the
+        tension falls geometrically to the tolerance, while the gap stops
+        at a floor of about $10^{-5}$: the discrete harmonic map is
+        conformal only up to the mesh's discretization error; no face is
+        flipped; the centre of mass of the image stays at the origin.
+        """
+    ),
+    code(
+        """
+        surface = sphere_map.load_surface("bumpy_sphere")
+        start = time.perf_counter()
+        result = gf.harmonic_map_to_sphere(surface, record_every=1)
+        seconds = time.perf_counter() - start
+        metric = result.extras["metric"]
+        result
+        """
+    ),
+    code(
+        """
+        steps = [frame.step for frame in result.frames]
+        gaps = [gf.map_quality.conformality_gap(metric, f.state) for f in result.frames]
+        print(f"{'step':>4} {'energy':>9} {'E/A - 1':>9} {'tension':>9} {'flipped':>7}")
+        for frame, gap in zip(result.frames, gaps, strict=True):
+            flips = len(gf.map_quality.flipped_faces(surface, frame.state))
+            tension = result.residuals[frame.step]
+            print(
+                f"{frame.step:4d} {frame.energy:9.5f} {gap:9.2e} "
+                f"{tension:9.2e} {flips:7d}"
+            )
+        """
+    ),
+    code(
+        """
+        figure, (left, right) = plt.subplots(
+            1, 2, figsize=(10, 3.4), layout="constrained"
+        )
+        left.plot(result.energies, ".-")
+        left.set(xlabel="step", ylabel="Dirichlet energy E", title="the energy")
+        left.ticklabel_format(axis="y", useOffset=False)
+        right.semilogy(steps, gaps, ".-", label="conformality gap E/A - 1")
+        right.semilogy(result.residuals, ".-", label="tension")
+        right.set(xlabel="step", title="what goes to zero, and what does not")
+        right.legend(frameon=False)
+        plt.show()
+        report = sphere_map.summary("bumpy_sphere", surface, result, seconds)
+        for key in (
+            "steps",
+            "seconds",
+            "flipped_faces",
+            "degree",
+            "mean_mu",
+            "max_mu",
+            "centre_of_mass_error",
+            "max_radius_error",
+        ):
+            print(f"{key:21} {report[key]:.3g}")
+        """
+    ),
+    md(
+        """
+        Before and after: the surface, and its image on the sphere, each
+        face coloured by the log of its share of the image area over its
+        share of the surface area. Conformal maps keep angles, not areas:
+        the bumps (blue) are shrunk, the dents between them (red) widened.
+        """
+    ),
+    code(
+        """
+        stretch = gf.map_quality.area_distortion(metric, result.state)
+        style = {"cmap": "coolwarm", "symmetric": True, "window_size": (480, 368)}
+        style["scalar_name"] = "log area ratio"
+        if gf.viz.rendering_available():
+            image = surface.with_vertices(result.state)
+            pictures = [
+                gf.viz.plot(surface, stretch, **style),
+                gf.viz.plot(image, stretch, **style),
+            ]
+            show(pictures, ["the bumpy sphere", "its harmonic map"], width=4.6)
+        """
+    ),
+    md(
+        """
+        ## 2. Why the Möbius gauge
+
+        The conformal maps of the sphere onto itself form a six-dimensional
+        group: three rotations and three *boosts*, which push the sphere
+        towards a point. The energy of a conformal map is the same after any
+        of them, so nothing in the energy stops the flow from sliding along
+        the boosts into a map that squeezes the whole surface into one
+        point, where $E \\to 0$. The gauge (Gu and Yau) undoes the slide
+        after every step: a Möbius map of the sphere brings the
+        area-weighted centre of mass $\\sum_i a_i f_i / \\sum_i a_i$ back to
+        the origin. `gauge=False` switches it off.
+
+        *What to look for:* without the gauge the centre of mass $|c|$
+        creeps towards 1 while the energy hardly changes, until the image
+        collapses and the energy drops to 0; at the end about half the faces
+        are flipped, and the run still stops as "converged", since a map to
+        a point has no tension.
+        """
+    ),
+    code(
+        """
+        loose = gf.harmonic_map_to_sphere(surface, gauge=False, record_every=10)
+        areas = gf.vertex_areas(metric)
+        centres = [np.linalg.norm(areas @ f.state) / areas.sum() for f in loose.frames]
+        figure, axes = plt.subplots(figsize=(5.5, 3.4), layout="constrained")
+        axes.plot(loose.frame_times, centres, label="|centre of mass|")
+        axes.plot(loose.times, loose.energies / loose.energies[0], label="E / E(0)")
+        axes.set(xlabel="t", title="the harmonic map flow without the gauge")
+        axes.legend(frameon=False)
+        plt.show()
+        flips = len(loose.extras["flipped_faces"])
+        print(
+            f"{loose.reason} after {loose.n_steps} steps; flipped faces: "
+            f"{flips} of {surface.n_faces}"
+        )
+        """
+    ),
+    md(
+        """
+        ## 3. A bumpy disk onto the unit disk
+
+        `gf.harmonic_map_to_disk` puts the boundary loop on the unit circle,
+        spaced by arc length, and solves the Dirichlet problem
+        $L_{II} f_I = -L_{IB} f_B$ for the interior: one sparse solve. With
+        positive weights the result would be an embedding (Tutte, Floater);
+        a cotangent weight turns negative on an edge whose two opposite
+        angles add up to more than $\\pi$, and then a face can fold. The
+        surface is `disk_map.lifted_disk`: the flat disk sample raised by
+        three Gaussian bumps.
+
+        The angle distortion: $|\\mu|$ per face, and the error of each
+        corner angle of the image against the surface's. The checkerboard
+        is drawn in the plane of the map and, pulled back, on the surface.
+
+        *What to look for:* no folds despite the negative weights; $|\\mu|$
+        of a few hundredths; the checks stay close to square on the surface,
+        and come out larger on the bumps, whose area the map squeezes.
+        """
+    ),
+    code(
+        """
+        disk = disk_map.lifted_disk("bumps", n_rings=24)
+        with warnings.catch_warnings():  # negative weights: counted below
+            warnings.simplefilter("ignore", gf.GeomflowWarning)
+            flat = gf.harmonic_map_to_disk(disk)
+        uv, folds = flat.state, flat.extras["folds"]
+        negative = flat.extras["n_negative_weights"]
+        print(
+            f"{disk.n_vertices} vertices, {negative} negative cotangent weights, "
+            f"{len(folds)} folded faces"
+        )
+        angles = gf.map_quality.angle_distortion(flat.extras["metric"], uv)
+        for key, value in angles.items():
+            print(f"{key:17} {value:.4g}")
+        """
+    ),
+    code(
+        """
+        checks = disk_map.checkerboard(disk, uv, checks=8)
+        mu = gf.map_quality.beltrami_coefficients(flat.extras["metric"], uv)
+        x, y = uv.T
+        figure, (left, right) = plt.subplots(
+            1, 2, figsize=(10, 4.8), layout="constrained"
+        )
+        left.tripcolor(
+            x,
+            y,
+            disk.faces,
+            facecolors=checks,
+            cmap="Greys",
+            vmin=-0.3,
+            vmax=1.3,
+            edgecolors="#8090a0",
+            linewidth=0.1,
+        )
+        left.set_title("checkerboard in the plane of the map")
+        shade = right.tripcolor(x, y, disk.faces, facecolors=mu, cmap="magma_r")
+        right.set_title("angle distortion |mu| per face")
+        figure.colorbar(shade, ax=right, shrink=0.8)
+        for axes in (left, right):
+            axes.add_patch(plt.Circle((0, 0), 1.0, fill=False, lw=0.8))
+            axes.set_aspect("equal")
+            axes.set_axis_off()
+        plt.show()
+        """
+    ),
+    code(
+        """
+        if gf.viz.rendering_available():
+            picture = gf.viz.plot(
+                disk, checks, cmap="gray", clim=(-0.3, 1.3), window_size=(640, 480)
+            )
+            show([picture], ["the checkerboard pulled back to the surface"], width=6)
+        """
+    ),
+]
+
+
+# ---------------------------------------------------------------------- 04
+
+CURVATURE_FLOW = [
+    md(
+        """
+        # Curvature flow: uniform, flat, laid out
+
+        The discrete conformal curvature flow changes a metric by one
+        number per vertex, $u_i$: each edge becomes
+        $\\ell_{ij} e^{(u_i + u_j)/2}$, until the angle defects $K_i$ reach a
+        target $K^*_i$. The energy it minimizes is convex in $u$, its
+        gradient is $K(u) - K^*$ and its Hessian the cotangent Laplacian $L$
+        (Luo; Springborn, Schröder and Pinkall). The computations come from
+        `gf.curvature_flow` and `gf.layout_flat` and from the helpers of
+        `experiments/ricci_sphere.py`, `flat_torus.py` and
+        `disk_flatten.py`.
+        """
+    ),
+    SETUP_TEXT,
+    SETUP_PATH,
+    SETUP_IMPORTS,
+    code(
+        """
+        from matplotlib.collections import PolyCollection
+
+        from experiments import disk_flatten, flat_torus, ricci_sphere
+        """
+    ),
+    md(
+        """
+        ## 1. The bumpy sphere to uniform curvature: Newton against Euler
+
+        Target `"uniform"`: $K^*_i = 4\\pi / n$ at each of the $n$ vertices.
+        The same gradient, two inner products:
+
+        | method | one step | what it is |
+        |---|---|---|
+        | `"explicit"` | $u \\mathrel{+}= \\Delta t\\,(K^* - K)$ | discrete Ricci flow |
+        | `"newton"` | $u \\mathrel{+}= L^{-1} (K^* - K)$ | the Hessian metric |
+
+        Either step is halved while it would raise the energy (Newton's
+        until it lowers it enough: an Armijo line search) or break a
+        triangle inequality.
+
+        Gauss–Bonnet holds for every metric on the mesh: the angles of each
+        triangle add up to $\\pi$, so $\\sum_i K_i = 2\\pi V - \\pi F
+        = 2\\pi\\chi = 4\\pi$. `ricci_sphere.run_flows` records
+        $|\\sum_i K_i - 4\\pi|$ after every step of both.
+
+        *What to look for:* Newton's error drops quadratically, to round-off
+        in a handful of steps; Euler's falls quickly at first, then slowly
+        (the smooth modes of the error relax at the rate of the smallest
+        eigenvalues of $L$) and is still far from done after 300 steps; the
+        Gauss–Bonnet error stays at round-off throughout.
+        """
+    ),
+    code(
+        """
+        sphere = gf.sample_metric("bumpy_sphere", level=3, amplitude=0.15)
+        runs = ricci_sphere.run_flows(
+            sphere, "uniform", tol=1e-10, explicit_steps=300, record_every=10
+        )
+        print(f"{sphere.mesh.n_vertices} vertices")
+        print(
+            f"{'method':9} {'steps':>5} {'reason':>10} {'max|K - K*|':>12} "
+            f"{'Gauss-Bonnet':>12}"
+        )
+        for method, (run, bonnet) in runs.items():
+            print(
+                f"{method:9} {run.n_steps:5d} {run.reason:>10} "
+                f"{run.curvature_error[-1]:12.2e} {bonnet.max():12.2e}"
+            )
+        rate = ricci_sphere.rate_per_step(runs["explicit"][0].curvature_error)
+        print(f"explicit: the error shrinks by a factor {rate:.4f} per step")
+        """
+    ),
+    code(
+        """
+        figure, (left, right) = plt.subplots(
+            1, 2, figsize=(10, 3.6), layout="constrained"
+        )
+        for method, (run, bonnet) in runs.items():
+            left.semilogy(run.curvature_error, ".-", ms=3, label=method)
+            right.semilogy(bonnet, ".-", ms=3, label=method)
+        left.set(xlabel="step", ylabel="max |K - K*|", title="curvature error")
+        right.set(xlabel="step", ylabel="|sum K - 4 pi|", title="Gauss-Bonnet")
+        right.set_ylim(1e-16, 1e-10)
+        for axes in (left, right):
+            axes.legend(frameon=False)
+        plt.show()
+        """
+    ),
+    md(
+        """
+        The angle defects before the flow and after each method, in units
+        of the target $4\\pi / n$, so that the target is 1, the middle of
+        the colour scale. They are drawn on the original surface: the
+        metric changes, the embedding does not.
+        """
+    ),
+    code(
+        """
+        n = sphere.mesh.n_vertices
+        defects = {"before": sphere.angle_defects()}
+        for method, (run, _) in runs.items():
+            defects[f"{method}, {run.n_steps} steps"] = run.metric.angle_defects()
+        style = {"clim": (-1, 3), "cmap": "coolwarm", "scalar_name": "K n / 4 pi"}
+        style["window_size"] = (480, 368)
+        if gf.viz.rendering_available():
+            pictures = [
+                gf.viz.plot(sphere, K * n / (4 * np.pi), **style)
+                for K in defects.values()
+            ]
+            show(pictures, list(defects), width=3.8)
+        """
+    ),
+    md(
+        """
+        ## 2. The flat torus
+
+        A torus ($\\chi = 0$) admits zero curvature at every vertex. Newton's
+        flow with target `"flat"` finds it; `gf.layout_flat` then unfolds the
+        flat triangles into the plane along a spanning tree of the faces.
+        The edges the tree does not cross are the cut; the translations
+        carrying one side of the cut onto the other span the period
+        lattice, reduced to a basis $p_1, p_2$. A torus of revolution with
+        radii $R = 1 > r$ is conformal to a rectangle with side ratio
+        $r / \\sqrt{R^2 - r^2}$.
+
+        *What to look for:* $p_1 \\perp p_2$; $|p_1| / |p_2|$ close to the
+        ratio above; the period cell has the area of the flat metric; a
+        checkerboard in lattice coordinates continues across the copies,
+        and stays made of squares on the surface.
+        """
+    ),
+    code(
+        """
+        r = 0.4
+        torus = gf.sample_mesh("torus", n_major=100, n_minor=40, minor_radius=r)
+        flattened = gf.curvature_flow(torus, target="flat", method="newton")
+        layout = gf.layout_flat(flattened.metric)
+        p1, p2 = layout.periods
+        lengths = np.linalg.norm(layout.periods, axis=1)
+        angle = np.degrees(np.arccos(p1 @ p2 / lengths.prod()))
+        cell = abs(np.linalg.det(layout.periods))
+        print(
+            f"Newton: {flattened.n_steps} steps, "
+            f"max |K| = {flattened.curvature_error[-1]:.1e}"
+        )
+        print(f"p1 = {np.round(p1, 6)}, p2 = {np.round(p2, 6)}")
+        print(
+            f"|p1| / |p2| = {lengths[0] / lengths[1]:.5f}, "
+            f"r / sqrt(1 - r^2) = {r / np.sqrt(1 - r**2):.5f}"
+        )
+        print(f"angle between them: {angle:.6f} degrees")
+        print(f"cell area {cell:.6f}, flat area {flattened.metric.total_area():.6f}")
+        """
+    ),
+    code(
+        """
+        colours, counts = flat_torus.checkerboard(layout, checks=5)
+        faces = plt.get_cmap(flat_torus.CHECK_MAP)(colours)
+        figure, axes = plt.subplots(figsize=(7, 5), layout="constrained")
+        for a in (-1, 0, 1):
+            for b in (-1, 0, 1):
+                copy = PolyCollection(
+                    layout.corner_uv + a * p1 + b * p2,
+                    facecolors=faces if a == b == 0 else 0.35 * faces + 0.65,
+                    edgecolors="none",
+                    antialiased=False,  # no seams between the faces
+                )
+                axes.add_collection(copy)
+        # the period cell, centred on the domain: it has the domain's area
+        corner = layout.corner_uv.reshape(-1, 2).mean(axis=0) - (p1 + p2) / 2
+        cell_outline = corner + np.array([[0, 0], p1, p1 + p2, p2])
+        axes.add_patch(plt.Polygon(cell_outline, fill=False, ec="red", lw=1.5))
+        for vector, name in ((p1, "p1"), (p2, "p2")):
+            arrow = {"arrowstyle": "->", "color": "red", "lw": 2.5}
+            axes.annotate("", xy=corner + vector, xytext=corner, arrowprops=arrow)
+            axes.text(*(corner + vector / 2), f" {name}", color="red", fontsize=13)
+        axes.autoscale_view()
+        axes.set_aspect("equal")
+        title = f"fundamental domain, {counts[0]} x {counts[1]} checks"
+        axes.set_title(title + " (faint: neighbours; red: period cell)")
+        plt.show()
+        """
+    ),
+    code(
+        """
+        if gf.viz.rendering_available():
+            picture = gf.viz.plot(
+                torus,
+                colours,
+                cmap=flat_torus.CHECK_MAP,
+                clim=(0, 1),
+                window_size=(640, 480),
+            )
+            show([picture], ["the same checkerboard on the torus"], width=6)
+        """
+    ),
+    md(
+        """
+        ## 3. A disk flattened two ways
+
+        `disk_flatten.curved_disk` lifts the unit square by a bump. The
+        curvature flow with target `"flat"` drives the interior defects to
+        zero with $u = 0$ held on the boundary; laid out by `gf.layout_flat`
+        it gives a planar map that is discretely conformal, with the
+        boundary free to take whatever shape that needs. The harmonic map
+        to the disk (notebook 03) instead fixes the boundary on the unit
+        circle in advance. `disk_flatten.quality` compares them by $|\\mu|$,
+        corner angle errors and the conformality gap.
+
+        *What to look for:* the curvature flow's mean $|\\mu|$ an order of
+        magnitude below the harmonic map's; the harmonic map's worst corner
+        error near $\\pi/2$, where the square's corners are opened flat onto
+        the circle.
+        """
+    ),
+    code(
+        """
+        bump = disk_flatten.curved_disk("bump", n=24, height=0.4)
+        source = gf.EdgeMetric.from_mesh(bump)
+        flow = gf.curvature_flow(source, target="flat", method="newton")
+        with warnings.catch_warnings():  # negative cotangent weights
+            warnings.simplefilter("ignore", gf.GeomflowWarning)
+            harmonic = gf.harmonic_map_to_disk(bump)
+        maps = {
+            "curvature flow": gf.layout_flat(flow.metric).uv,
+            "harmonic": harmonic.state,
+        }
+        rows = {name: disk_flatten.quality(source, uv) for name, uv in maps.items()}
+        keys = [
+            "mean_mu",
+            "max_mu",
+            "mean_angle_error",
+            "max_angle_error",
+            "conformality_gap",
+            "n_flipped",
+        ]
+        print(f"{'':17}" + "".join(f"{name:>16}" for name in rows))
+        for key in keys:
+            print(f"{key:17}" + "".join(f"{row[key]:16.4g}" for row in rows.values()))
+        """
+    ),
+    code(
+        """
+        mus = {
+            k: gf.map_quality.beltrami_coefficients(source, uv)
+            for k, uv in maps.items()
+        }
+        top = np.percentile(np.concatenate(list(mus.values())), 99)
+        figure, axes = plt.subplots(1, 2, figsize=(10, 4.6), layout="constrained")
+        for ax, (name, uv) in zip(axes, maps.items(), strict=True):
+            shade = ax.tripcolor(
+                *uv.T,
+                bump.faces,
+                facecolors=mus[name],
+                cmap="magma_r",
+                vmin=0,
+                vmax=top,
+            )
+            ax.set_title(f"{name}: mean |mu| = {rows[name]['mean_mu']:.3f}")
+            ax.set_aspect("equal")
+            ax.set_axis_off()
+        figure.colorbar(shade, ax=axes, shrink=0.8, label="|mu|")
+        plt.show()
+        """
+    ),
+]
+
 
 def write(name: str, cells: list) -> Path:
     """Write ``cells`` as notebook ``name`` in this folder, without outputs."""
@@ -581,3 +1100,5 @@ def write(name: str, cells: list) -> Path:
 if __name__ == "__main__":
     write("01_quickstart.ipynb", QUICKSTART)
     write("02_heat_and_metrics.ipynb", HEAT_AND_METRICS)
+    write("03_harmonic_maps.ipynb", HARMONIC_MAPS)
+    write("04_curvature_flow.ipynb", CURVATURE_FLOW)
