@@ -288,3 +288,14 @@ def test_map_shape_is_checked():
     mesh = gf.sample_mesh("icosphere", level=1)
     with pytest.raises(gf.GeomflowError, match="shape"):
         mq.flipped_faces(mesh, np.zeros((3, 3)))
+
+
+def test_remeshed_bunny_maps_conformally():
+    """13k vertices: gap below 1e-3, no flips, centre of mass at the origin."""
+    mesh = gf.load_mesh(shared_mesh_path("g0_bunny_remeshed.obj"))
+    result = gf.harmonic_map_to_sphere(mesh, tol=1e-6)
+    assert result.converged
+    assert len(result.flipped_faces) == 0
+    assert result.conformality_gap < 1e-3
+    assert result.centre_of_mass < 1e-10
+    assert_monotone(result.energies)
