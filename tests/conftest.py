@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import geomflow as gf
+
+#: The experiments live at the repository root, beside the package; tests
+#: import them as ``experiments.<name>`` whatever the working directory.
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
 
 #: Real test meshes live beside the repository (../shared/meshes); tests that
 #: use them skip when the folder is absent. GEOMFLOW_SHARED_MESHES overrides.

@@ -265,6 +265,16 @@ def test_run_help_lists_the_experiment_options():
     assert "explicit Euler" in done.stdout  # the description, from the docstring
 
 
+def test_every_experiment_documents_its_options():
+    """``geomflow run X --help`` works for each registered experiment."""
+    from experiments import EXPERIMENTS
+
+    for name in EXPERIMENTS:
+        done = run_cli("run", name, "--help")
+        assert done.returncode == 0, (name, done.stderr)
+        assert "--out" in done.stdout, name
+
+
 @pytest.mark.usefixtures("needs_rendering")
 def test_run_then_render_writes_metrics_and_an_animation(tmp_path):
     out = tmp_path / "heat"

@@ -5,13 +5,9 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import experiments  # noqa: E402
 from experiments import disk_flatten, flat_torus, ricci_sphere  # noqa: E402

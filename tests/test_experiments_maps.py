@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
 import geomflow as gf
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from experiments import EXPERIMENTS, disk_map, sphere_map  # noqa: E402
 
 

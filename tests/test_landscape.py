@@ -326,10 +326,7 @@ def test_torus_saddle_manifolds_end_at_extrema():
 
 def _experiment(name: str):
     import importlib
-    import sys
-    from pathlib import Path
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     return importlib.import_module(f"experiments.{name}")
 
 
