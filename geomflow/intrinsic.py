@@ -675,8 +675,15 @@ class IntrinsicTriangulation:
             cols = np.stack([i, j, j, i], axis=-1)
             n = self._n
             key = rows.ravel() * n + cols.ravel()
-            unique = np.unique(key)
-            positions = np.searchsorted(unique, key).reshape(rows.shape)
+            order = np.argsort(key)  # one sort gives the entries and positions
+            ordered = key[order]
+            new = np.empty(len(key), dtype=bool)
+            new[0] = True
+            np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+            unique = ordered[new]
+            positions = np.empty(len(key), dtype=np.int64)
+            positions[order] = np.cumsum(new) - 1
+            positions = positions.reshape(rows.shape)
             counts = np.bincount(unique // n, minlength=n)
             indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
             indices = (unique % n).astype(np.int32)
