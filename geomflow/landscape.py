@@ -619,20 +619,28 @@ def _record(field: _Field, states: list, ascending: bool) -> SurfacePath:
 
 
 def _strictly_falling(values: np.ndarray) -> np.ndarray:
-    """Indices of a strictly decreasing subsequence with the first and last value.
+    """Indices of the points at which V falls, first and last point included.
 
-    Pieces shorter than round-off can leave V unchanged; those points are
-    dropped, so that the recorded values fall strictly.
+    A piece shorter than round-off can leave V unchanged (or change it by an
+    ulp either way); such points are merged into their neighbours. A rise
+    beyond round-off would mean the walk went uphill, which is a defect:
+    it raises instead of being hidden.
     """
+    slack = 64 * np.finfo(float).eps * max(np.abs(values).max(), 1.0)
+    rises = np.diff(values)
+    if (rises > slack).any():
+        step = int(np.argmax(rises > slack))
+        raise FlowError(
+            f"the descent rose from {values[step]:.17g} to {values[step + 1]:.17g} "
+            f"at point {step + 1}; this is a defect of the path tracer"
+        )
     keep = [0]
     for i in range(1, len(values)):
-        if values[i] < values[keep[-1]]:
+        if values[i] < values[keep[-1]] - slack:
             keep.append(i)
     last = len(values) - 1
-    while len(keep) > 1 and keep[-1] != last and values[keep[-1]] <= values[last]:
-        keep.pop()
-    if keep[-1] != last and values[last] < values[keep[-1]]:
-        keep.append(last)
+    if keep[-1] != last and len(keep) > 1:
+        keep[-1] = last  # the true end replaces its round-off twin
     return np.array(keep)
 
 
