@@ -27,6 +27,7 @@ EXPERIMENTS = {
     "basins": "experiments.basins",
     "sphere_map": "experiments.sphere_map",
     "disk_map": "experiments.disk_map",
+    "no_cycles": "experiments.no_cycles",
 }
 
 

@@ -66,22 +66,25 @@ def main(out=None, *, level=4, n_major=50, n_minor=20, render=True) -> dict:
         labels, face_labels = gf.basins(metric, V, per_face=True)
         metrics[name] = summary(metric, V, labels)
         if can_render(render):
-            _picture(folder / f"{name}.png", metric.mesh, face_labels, name)
+            _picture(folder / f"{name}.png", metric, V, face_labels, name)
     gf.results.write_json(folder / "metrics.json", metrics)
     return metrics
 
 
-def _picture(path, mesh, face_labels, name) -> None:
-    """Faces coloured by basin (minima numbered in increasing vertex order)."""
-    _, colour = np.unique(face_labels, return_inverse=True)
-    gf.viz.plot(
-        mesh,
-        colour.astype(np.float64),
-        path,
-        cmap="tab10",
-        clim=(-0.5, 9.5),
+def _picture(path, metric, V, face_labels, name) -> None:
+    """Faces coloured by basin, critical points, and the saddles' manifolds.
+
+    The stable manifolds (ascending from the saddles) run along the borders
+    of the basins; the unstable ones lead from the saddles to the minima.
+    """
+    gf.viz.plot_landscape(
+        metric,
+        V,
+        basins=face_labels,
+        critical=gf.critical_points(metric.mesh, V),
+        manifolds=gf.saddle_manifolds(metric, V),
+        path=path,
         title=f"{name}: basins of the minima",
-        scalar_name="basin",
     )
 
 

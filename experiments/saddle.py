@@ -17,7 +17,7 @@ import numpy as np
 
 import geomflow as gf
 
-from ._common import output_folder
+from ._common import can_render, output_folder
 
 NAME = "saddle"
 
@@ -28,7 +28,7 @@ OPTIONS = [
 ]
 
 
-def main(out=None, *, n_rings=12, radius=0.3) -> dict:
+def main(out=None, *, n_rings=12, radius=0.3, render=True) -> dict:
     folder = output_folder(NAME, out)
     metric = gf.sample_metric("flat_disk", n_rings=n_rings)
     x, y = metric.mesh.vertices[:, 0], metric.mesh.vertices[:, 1]
@@ -55,6 +55,17 @@ def main(out=None, *, n_rings=12, radius=0.3) -> dict:
     }
     gf.results.write_json(folder / "metrics.json", metrics)
     figure(folder / "saddle.png", metric.mesh, V, points, manifolds, paths)
+    if can_render(render):
+        gf.viz.plot_landscape(
+            metric,
+            V,
+            critical=points,
+            paths=paths,
+            manifolds=manifolds,
+            path=folder / "saddle_surface.png",
+            cmap="RdBu_r",
+            title="V = y² − x²: paths and saddle manifolds",
+        )
     return metrics
 
 

@@ -8,6 +8,7 @@ no ``DISPLAY``, rendering goes through EGL and Mesa (VTK's headless window);
 
 from .animate import animate, animate_side_by_side
 from .curves import plot_curves
+from .landscape import plot_landscape
 from .plot import plot, rendering_available
 
 __all__ = [
@@ -15,5 +16,6 @@ __all__ = [
     "animate_side_by_side",
     "plot",
     "plot_curves",
+    "plot_landscape",
     "rendering_available",
 ]
