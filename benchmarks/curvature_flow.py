@@ -27,7 +27,6 @@ its last steps. See ``benchmarks/README.md``.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import sys
@@ -395,8 +394,7 @@ def main(argv=None) -> dict:
         "environment": environment(),
         "rows": rows,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    gf.results.write_json(args.out, result)
     print(f"\nwrote {args.out}")
     return result
 

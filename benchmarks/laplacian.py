@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import math
 import os
 import platform
@@ -370,10 +369,10 @@ def describe_targets(verdict: dict) -> str:
     return "\n".join(lines)
 
 
-def environment() -> dict:
+def environment(packages=PACKAGES) -> dict:
     """Versions and machine facts that the timings depend on."""
     versions = {}
-    for name in PACKAGES:
+    for name in packages:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -426,8 +425,7 @@ def main(argv=None) -> dict:
         "targets": {"size": TARGET_SIZE, "fractions": TARGETS, "met": verdict},
         "rows": rows,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    gf.results.write_json(args.out, result)
     print(f"\nwrote {args.out}")
     return result
 

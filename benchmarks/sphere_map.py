@@ -27,11 +27,8 @@ twice LaPy's time.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import sys
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +38,7 @@ import geomflow as gf
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from laplacian import time_call  # noqa: E402  (the same timer as that benchmark)
+from laplacian import environment, time_call  # noqa: E402  (shared with it)
 
 DEFAULT_OUT = HERE / "results" / "sphere_map.json"
 ARMADILLO = HERE.parents[1] / "shared" / "meshes" / "g0_armadillo.obj"
@@ -245,21 +242,6 @@ def describe_targets(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def environment() -> dict:
-    versions = {}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    return {
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cpu_count": os.cpu_count(),
-        "versions": versions,
-    }
-
-
 def parse_args(argv=None) -> argparse.Namespace:
     default = [str(ARMADILLO)] if ARMADILLO.exists() else [SAMPLE]
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -286,9 +268,8 @@ def main(argv=None) -> dict:
     print(f"\nMedian of {args.repeat} runs:\n")
     print(markdown_table(rows))
     print("\n" + describe_targets(rows))
-    result = {"repeat": args.repeat, "environment": environment(), "rows": rows}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    result = {"repeat": args.repeat, "environment": environment(PACKAGES), "rows": rows}
+    gf.results.write_json(args.out, result)
     print(f"\nwrote {args.out}")
     return result
 
