@@ -889,7 +889,8 @@ def _run_run(args: argparse.Namespace) -> int:
     module = args.experiment_module
     kwargs = experiments.main_arguments(args, module)
     start = time.perf_counter()
-    metrics = module.main(**kwargs)
+    with gf.flows.engine.progress_bars(not args.quiet):
+        metrics = module.main(**kwargs)
     folder = kwargs["out"] or Path("results") / module.NAME
     if not args.quiet:
         print(json.dumps(metrics, indent=2, default=_plain))

@@ -27,6 +27,7 @@ flow stops with ``reason == "diverged"``. Non-finite values raise
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -40,7 +41,14 @@ from ..errors import FlowError, GeomflowError, MetricError
 from ..inner_products import HessianInnerProduct, InnerProduct, make_inner_product
 from ..linalg import Factorization
 
-__all__ = ["GradientFlow", "FlowResult", "Frame", "gradient_flow", "SCHEMES"]
+__all__ = [
+    "GradientFlow",
+    "FlowResult",
+    "Frame",
+    "gradient_flow",
+    "progress_bars",
+    "SCHEMES",
+]
 
 log = logging.getLogger(__name__)
 
@@ -244,7 +252,7 @@ class GradientFlow:
         tol: float | None = None,
         callback: Callable | None = None,
         record_every: int | None = None,
-        progress: bool = False,
+        progress: bool | None = None,
     ) -> FlowResult:
         """Run until converged (residual below ``tol``), ``t_end`` or ``max_steps``.
 
@@ -493,8 +501,27 @@ def _dot(a, b) -> float:
     return float(np.vdot(a, b))
 
 
-def _progress_bar(enabled: bool, total):
-    if not enabled:
+#: Whether runs show a progress bar when they are not told; see progress_bars.
+_SHOW_PROGRESS = False
+
+
+@contextlib.contextmanager
+def progress_bars(enabled: bool = True):
+    """Within this block every flow run shows a progress bar (on stderr).
+
+    The ``geomflow`` command turns them on for long work; a library call
+    stays silent unless asked with ``progress=True``.
+    """
+    global _SHOW_PROGRESS
+    previous, _SHOW_PROGRESS = _SHOW_PROGRESS, enabled
+    try:
+        yield
+    finally:
+        _SHOW_PROGRESS = previous
+
+
+def _progress_bar(enabled: bool | None, total):
+    if not (enabled or (enabled is None and _SHOW_PROGRESS)):
         return None
     from tqdm.auto import tqdm
 
@@ -514,7 +541,7 @@ def gradient_flow(
     callback: Callable | None = None,
     record_every: int | None = None,
     metric=None,
-    progress: bool = False,
+    progress: bool | None = None,
     **options,
 ) -> FlowResult:
     """Run the gradient flow ``x' = -G^{-1} dE(x)`` of ``energy`` from ``x0``.

@@ -34,7 +34,7 @@ def heat_flow(
     fixed=None,
     callback: Callable | None = None,
     record_every: int | None = None,
-    progress: bool = False,
+    progress: bool | None = None,
 ) -> FlowResult:
     r"""Diffuse ``u0`` over the surface: :math:`\partial_t u = \Delta u`.
 
