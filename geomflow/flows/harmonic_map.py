@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 
 # TODO: step with GradientFlow (an L2 inner product on the tangent planes, the
 #   projection and the Mobius gauge as post_step) instead of the loop here, so
-#   that every flow shares one driver; the loop predates the engine's hooks.
+#   that every flow shares one driver.
 
 #: The starting maps :func:`harmonic_map_to_sphere` knows.
 INITS = ("auto", "centroid", "tutte")
