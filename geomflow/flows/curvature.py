@@ -29,9 +29,6 @@ every target with ``K*_i < 2 pi`` that satisfies Gauss-Bonnet (Gu, Luo, Sun and
 Wu 2018; Gillespie, Springborn and Crane 2021).
 """
 
-# TODO: layout_flat: lay out the flat metric of the "flat" target in the plane.
-# TODO: experiments/ script and a benchmark for the curvature flow.
-
 from __future__ import annotations
 
 import logging
