@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 import geomflow as gf
+from geomflow import intrinsic
 from geomflow.flows import curvature, engine
 from geomflow.linalg import Factorization
 
@@ -187,6 +188,7 @@ def probing(probe: Probe):
 def newton(mesh: gf.TriangleMesh, probes: list) -> gf.FlowResult:
     """One Newton run, its parts recorded in a new probe appended to ``probes``."""
     probe = Probe()
+    intrinsic._PATTERNS.clear()  # cold: no Laplacian pattern kept from a past run
     with probing(probe):
         start = time.perf_counter()
         result = gf.curvature_flow(mesh, target="uniform", tol=TOL)

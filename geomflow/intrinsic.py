@@ -47,6 +47,7 @@ the decorated hyperbolic surface (the horocyclic-arc condition of Penner).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 from collections import deque
@@ -667,27 +668,20 @@ class IntrinsicTriangulation:
             )
 
     def _laplacian_pattern(self):
-        """CSR structure and the data position of the 4 entries of every side."""
+        """CSR structure and the data position of the 4 entries of every side.
+
+        Triangulations with the same faces share one pattern: a flow that
+        rescales lengths without flipping builds it once.
+        """
         if self._pattern is None:
-            faces = self._faces
-            i, j = faces[:, NEXT], faces[:, PREV]  # side k runs i -> j
-            rows = np.stack([i, j, i, j], axis=-1)
-            cols = np.stack([i, j, j, i], axis=-1)
-            n = self._n
-            key = rows.ravel() * n + cols.ravel()
-            order = np.argsort(key)  # one sort gives the entries and positions
-            ordered = key[order]
-            new = np.empty(len(key), dtype=bool)
-            new[0] = True
-            np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
-            unique = ordered[new]
-            positions = np.empty(len(key), dtype=np.int64)
-            positions[order] = np.cumsum(new) - 1
-            positions = positions.reshape(rows.shape)
-            counts = np.bincount(unique // n, minlength=n)
-            indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
-            indices = (unique % n).astype(np.int32)
-            self._pattern = (indptr, indices, positions)
+            digest = hashlib.blake2b(self._faces.tobytes(), digest_size=16).digest()
+            key = (self._n, len(self._faces), digest)
+            self._pattern = _PATTERNS.get(key)
+            if self._pattern is None:
+                self._pattern = _side_pattern(self._faces, self._n)
+                _PATTERNS[key] = self._pattern
+                while len(_PATTERNS) > 4:  # the few most recent triangulations
+                    del _PATTERNS[next(iter(_PATTERNS))]
         return self._pattern
 
     def _cached(self, key: str, compute):
@@ -699,6 +693,30 @@ class IntrinsicTriangulation:
 
 
 # ---------------------------------------------------------------------- scalars
+
+
+#: Laplacian patterns of recently seen face lists, by a digest of the faces.
+_PATTERNS: dict = {}
+
+
+def _side_pattern(faces: np.ndarray, n: int):
+    """CSR structure of the side entries of ``faces`` and each entry's position."""
+    i, j = faces[:, NEXT], faces[:, PREV]  # side k runs i -> j
+    rows = np.stack([i, j, i, j], axis=-1)
+    cols = np.stack([i, j, j, i], axis=-1)
+    key = rows.ravel() * n + cols.ravel()
+    order = np.argsort(key)  # one sort gives the entries and positions
+    ordered = key[order]
+    new = np.empty(len(key), dtype=bool)
+    new[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    unique = ordered[new]
+    positions = np.empty(len(key), dtype=np.int64)
+    positions[order] = np.cumsum(new) - 1
+    counts = np.bincount(unique // n, minlength=n)
+    indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+    indices = (unique % n).astype(np.int32)
+    return indptr, indices, positions.reshape(rows.shape)
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:
