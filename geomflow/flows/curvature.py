@@ -131,7 +131,30 @@ def lobachevsky(x) -> np.ndarray:
     return 0.5 * (y - log_term + y * series)
 
 
-class ConformalEnergy(Energy):
+class _ConformalTerms(Energy):
+    """What both conformal energies share: the target and the normalisation."""
+
+    def _set_target(self, metric: EdgeMetric, target) -> None:
+        mesh = metric.mesh
+        target = as_array(
+            target, "target", dtype=np.float64, shape=(mesh.n_vertices,), finite=True
+        )
+        referenced = mesh.referenced_vertices
+        full = np.where(mesh.boundary_vertices, np.pi, 2.0 * np.pi)
+        self.metric = metric
+        self.target = np.where(referenced, target, 0.0)
+        self.target_angle_sums = np.where(referenced, full - self.target, 0.0)
+
+    def _normalise(self) -> None:
+        """Shift the energy so that ``E(0) = 0``; record its round-off scale."""
+        self._offset = 0.0
+        terms = self._terms(np.zeros(self.metric.mesh.n_vertices))
+        self._offset = float(terms.sum())
+        #: Sum of the magnitudes of the terms of ``E(0)``: round-off scale of E.
+        self.magnitude = float(np.abs(terms).sum())
+
+
+class ConformalEnergy(_ConformalTerms):
     r"""The convex energy of discrete conformal maps with prescribed curvature.
 
     For a log conformal factor ``u`` (``(n,)``) and the metric
@@ -181,22 +204,11 @@ class ConformalEnergy(Energy):
     """
 
     def __init__(self, metric: EdgeMetric, target):
-        mesh = metric.mesh
-        n = mesh.n_vertices
-        target = as_array(target, "target", dtype=np.float64, shape=(n,), finite=True)
-        referenced = mesh.referenced_vertices
-        full = np.where(mesh.boundary_vertices, np.pi, 2.0 * np.pi)
-        self.metric = metric
-        self.target = np.where(referenced, target, 0.0)
-        self.target_angle_sums = np.where(referenced, full - self.target, 0.0)
+        self._set_target(metric, target)
         self._log_scale = 2.0 * float(np.mean(np.log(metric.lengths)))
         self._L = None
         self._last: tuple[np.ndarray, EdgeMetric] | None = None
-        self._offset = 0.0
-        terms = self._terms(np.zeros(n))
-        self._offset = float(terms.sum())
-        #: Sum of the magnitudes of the terms of ``E(0)``: round-off scale of E.
-        self.magnitude = float(np.abs(terms).sum())
+        self._normalise()
 
     def metric_at(self, u) -> EdgeMetric:
         """The rescaled metric ``l_ij exp((u_i + u_j) / 2)`` (cached for one ``u``).
@@ -246,7 +258,7 @@ class ConformalEnergy(Energy):
         return np.concatenate([[self.target_angle_sums @ u], per_face])
 
 
-class DelaunayConformalEnergy(Energy):
+class DelaunayConformalEnergy(_ConformalTerms):
     r"""The conformal energy on the Delaunay triangulation of every metric.
 
     For a log conformal factor ``u`` the triangulation is first made Delaunay
@@ -307,25 +319,15 @@ class DelaunayConformalEnergy(Energy):
     """
 
     def __init__(self, metric: EdgeMetric, target):
-        mesh = metric.mesh
-        n = mesh.n_vertices
-        target = as_array(target, "target", dtype=np.float64, shape=(n,), finite=True)
-        referenced = mesh.referenced_vertices
-        full = np.where(mesh.boundary_vertices, np.pi, 2.0 * np.pi)
-        self.metric = metric
-        self.target = np.where(referenced, target, 0.0)
-        self.target_angle_sums = np.where(referenced, full - self.target, 0.0)
+        n = metric.mesh.n_vertices
+        self._set_target(metric, target)
         anchor = IntrinsicTriangulation(metric)
         self.n_flips = anchor.make_delaunay("euclidean")
         self._anchor, self._anchor_u, self._best = anchor, np.zeros(n), np.inf
         self._log_scale = 2.0 * float(np.mean(np.log(metric.lengths)))
         self._L, self._L_faces = None, None
         self._last: tuple | None = None
-        self._offset = 0.0
-        terms = self._terms(np.zeros(n))
-        self._offset = float(terms.sum())
-        #: Sum of the magnitudes of the terms of ``E(0)``: round-off scale of E.
-        self.magnitude = float(np.abs(terms).sum())
+        self._normalise()
 
     def triangulation_at(self, u) -> IntrinsicTriangulation:
         """The Delaunay triangulation of the scaled metric (cached for one ``u``).
