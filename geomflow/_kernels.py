@@ -271,3 +271,52 @@ def fill_symmetric(edge_weights, off_sign, edges, pos_ij, pos_ji, diag, indptr, 
             if p != diag[r]:
                 total += data[p]
         data[diag[r]] = off_sign * total
+
+
+@JIT
+def side_pattern(faces, n_vertices):
+    """CSR pattern of the matrix with entries ``(i, j), (j, i), (i, i), (j, j)``
+    for every side ``i -> j`` of every face, and each entry's data position.
+
+    Unlike :func:`symmetric_pattern` the faces may repeat an edge (intrinsic
+    triangulations have multi-edges); repeated entries share a position.
+    Returns ``indptr``, ``indices`` (int32, sorted per row) and ``positions``
+    of shape ``(m, 3, 4)`` in the order ``(i, i), (j, j), (i, j), (j, i)``.
+    """
+    m = faces.shape[0]
+    count = np.zeros(n_vertices + 1, dtype=np.int64)
+    for f in range(m):  # every side puts two entries in each endpoint's row
+        for k in range(3):
+            count[faces[f, k] + 1] += 4
+    start = np.cumsum(count)
+    columns = np.empty(start[n_vertices], dtype=np.int64)
+    fill = start[:n_vertices].copy()
+    for f in range(m):
+        for k in range(3):
+            i, j = faces[f, (k + 1) % 3], faces[f, (k + 2) % 3]
+            for r, c in ((i, j), (i, i), (j, i), (j, j)):
+                columns[fill[r]] = c
+                fill[r] += 1
+    indptr = np.zeros(n_vertices + 1, dtype=np.int32)
+    for r in range(n_vertices):  # sort and deduplicate each row in place
+        row = np.sort(columns[start[r] : start[r + 1]])
+        kept = 0
+        for p in range(row.shape[0]):
+            if p == 0 or row[p] != row[p - 1]:
+                columns[start[r] + kept] = row[p]
+                kept += 1
+        indptr[r + 1] = indptr[r] + kept
+    indices = np.empty(indptr[n_vertices], dtype=np.int32)
+    for r in range(n_vertices):
+        for p in range(indptr[r + 1] - indptr[r]):
+            indices[indptr[r] + p] = columns[start[r] + p]
+    positions = np.empty((m, 3, 4), dtype=np.int64)
+    for f in range(m):
+        for k in range(3):
+            i, j = faces[f, (k + 1) % 3], faces[f, (k + 2) % 3]
+            pairs = ((i, i), (j, j), (i, j), (j, i))
+            for q in range(4):
+                r, c = pairs[q]
+                lo, hi = indptr[r], indptr[r + 1]
+                positions[f, k, q] = lo + np.searchsorted(indices[lo:hi], c)
+    return indptr, indices, positions

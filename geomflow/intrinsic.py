@@ -701,22 +701,9 @@ _PATTERNS: dict = {}
 
 def _side_pattern(faces: np.ndarray, n: int):
     """CSR structure of the side entries of ``faces`` and each entry's position."""
-    i, j = faces[:, NEXT], faces[:, PREV]  # side k runs i -> j
-    rows = np.stack([i, j, i, j], axis=-1)
-    cols = np.stack([i, j, j, i], axis=-1)
-    key = rows.ravel() * n + cols.ravel()
-    order = np.argsort(key)  # one sort gives the entries and positions
-    ordered = key[order]
-    new = np.empty(len(key), dtype=bool)
-    new[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
-    unique = ordered[new]
-    positions = np.empty(len(key), dtype=np.int64)
-    positions[order] = np.cumsum(new) - 1
-    counts = np.bincount(unique // n, minlength=n)
-    indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
-    indices = (unique % n).astype(np.int32)
-    return indptr, indices, positions.reshape(rows.shape)
+    from . import _kernels
+
+    return _kernels.side_pattern(faces, n)
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:

@@ -69,3 +69,21 @@ def test_symmetric_pattern_and_fill_match_scipy(rng):
     expected = sp.diags(np.asarray(adjacency.sum(axis=1)).ravel()) - adjacency
     assert abs(ours - expected).max() < 1e-14
     assert ours.has_sorted_indices
+
+
+def test_side_pattern_matches_a_sort_based_build(rng):
+    """The multi-edge-tolerant pattern of intrinsic triangulations."""
+    mesh = reference.perturbed_icosphere(2, rng)
+    faces, n = mesh.faces, mesh.n_vertices
+    faces = np.vstack([faces, faces[:3]])  # repeated sides, as after flips
+    indptr, indices, positions = _kernels.side_pattern(faces, n)
+
+    i, j = faces[:, [1, 2, 0]], faces[:, [2, 0, 1]]
+    rows = np.stack([i, j, i, j], axis=-1).ravel()
+    cols = np.stack([i, j, j, i], axis=-1).ravel()
+    keys = np.unique(rows * n + cols)
+    np.testing.assert_array_equal(indices, keys % n)
+    np.testing.assert_array_equal(np.diff(indptr), np.bincount(keys // n, minlength=n))
+    np.testing.assert_array_equal(
+        positions.ravel(), np.searchsorted(keys, rows * n + cols)
+    )
