@@ -223,3 +223,32 @@ def test_bad_arguments_are_refused(sphere):
         gf.gradient_flow(energy, x0, scheme="newton", inner_product="l2", max_steps=1)
     with pytest.raises(gf.GeomflowError, match="inner product"):
         gf.gradient_flow(energy, x0, inner_product="sobolev", dt=0.1, max_steps=1)
+
+
+def test_stop_when_ends_newton_without_a_new_factorization(sphere, monkeypatch):
+    """A state passing stop_when is converged; its residual comes from the
+    Hessian factorized one step back, so no factorization is spent on it."""
+    from geomflow.flows import engine
+
+    energy = gf.GinzburgLandauEnergy(sphere, epsilon=0.2)
+    x = sphere.mesh.vertices
+    u0 = 1.0 + 0.3 * np.sin(2 * x[:, 0]) * x[:, 1]
+    count = {"factorizations": 0}
+    original = engine.Factorization
+
+    def counting(matrix, **options):
+        count["factorizations"] += 1
+        return original(matrix, **options)
+
+    monkeypatch.setattr(engine, "Factorization", counting)
+    flow = gf.GradientFlow(
+        energy,
+        gf.HessianInnerProduct(energy, len(u0)),
+        scheme="newton",
+        fixed=np.array([0]),
+        stop_when=lambda u, g: np.abs(g[1:]).max() < 1e-11,
+    )
+    result = flow.run(u0, max_steps=20)
+    assert result.converged and np.abs(energy.gradient(result.state)[1:]).max() < 1e-11
+    assert count["factorizations"] == result.n_steps  # none for the final state
+    assert np.all(np.isfinite(result.residuals)) and result.residuals[-1] < 1e-9

@@ -53,7 +53,7 @@ from ..intrinsic import IntrinsicTriangulation
 from ..mesh import TriangleMesh
 from ..metric import EdgeMetric
 from ..operators import cotan_laplacian, vertex_areas
-from .engine import CONVERGED, FlowResult, GradientFlow
+from .engine import FlowResult, GradientFlow
 
 __all__ = [
     "ConformalEnergy",
@@ -528,24 +528,19 @@ def curvature_flow(
         return float(np.abs(energy.gradient(u)[prescribed]).max(initial=0.0))
 
     errors = [curvature_error(u0)]
-    done = {"converged": errors[0] <= tol}
 
     def watch(step, t, u, value):
         errors.append(curvature_error(u))
-        if callback is not None and callback(step, t, u, value):
-            return True
-        done["converged"] = errors[-1] <= tol
-        return done["converged"]
+        return callback is not None and callback(step, t, u, value)
 
-    flow = _build_flow(energy, metric, method, dt, fixed)
+    def reached(u, gradient) -> bool:
+        return float(np.abs(gradient[prescribed]).max(initial=0.0)) <= tol
+
+    flow = _build_flow(energy, metric, method, dt, fixed, reached)
     result = flow.run(
-        u0,
-        max_steps=0 if done["converged"] else max_steps,
-        callback=watch,
-        record_every=record_every,
+        u0, max_steps=max_steps, callback=watch, record_every=record_every
     )
-    if done["converged"]:
-        result.reason = CONVERGED
+    if result.converged:
         result.message = (
             f"max |K - K*| = {errors[-1]:.3g} <= tol {tol:.3g} "
             f"after {result.n_steps} steps"
@@ -722,7 +717,7 @@ def _pin_components(mesh: TriangleMesh, fixed: np.ndarray) -> np.ndarray:
     return fixed
 
 
-def _build_flow(energy, metric, method, dt, fixed) -> GradientFlow:
+def _build_flow(energy, metric, method, dt, fixed, reached) -> GradientFlow:
     n = metric.mesh.n_vertices
     # Rises below this are round-off in the sum of the energy's terms.
     atol = 1e3 * np.finfo(float).eps * max(energy.magnitude, 1.0)
@@ -733,6 +728,7 @@ def _build_flow(energy, metric, method, dt, fixed) -> GradientFlow:
             scheme="newton",
             fixed=fixed,
             energy_atol=atol,
+            stop_when=reached,
         )
     if dt is None:
         dt = 1.0 / float(abs(cotan_laplacian(metric)).sum(axis=1).max())
@@ -744,4 +740,5 @@ def _build_flow(energy, metric, method, dt, fixed) -> GradientFlow:
         adaptive=True,
         fixed=fixed,
         energy_atol=atol,
+        stop_when=reached,
     )

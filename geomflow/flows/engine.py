@@ -167,6 +167,12 @@ class GradientFlow:
     energy_rtol, energy_atol : float
         Energy rises up to ``energy_rtol * max(|E|, |E_0|) + energy_atol``
         count as round-off, not as a rise.
+    stop_when : callable, optional
+        ``stop_when(x, dE) -> bool``, a convergence test on the full gradient
+        (for example on the curvature error of a curvature flow). A state that
+        passes it ends the run as converged without a new factorization: its
+        velocity and residual are computed with the last factorized ``G``,
+        which for Newton is the Hessian one step back.
     """
 
     def __init__(
@@ -185,6 +191,7 @@ class GradientFlow:
         dt_max: float | None = None,
         max_halvings: int = 50,
         armijo: float = 1e-4,
+        stop_when: Callable | None = None,
     ):
         if scheme not in SCHEMES:
             raise GeomflowError(f"unknown scheme {scheme!r}; choose one of {SCHEMES}")
@@ -202,6 +209,9 @@ class GradientFlow:
         self.energy_rtol, self.energy_atol = energy_rtol, energy_atol
         self.dt_growth, self.dt_max = dt_growth, dt_max
         self.max_halvings, self.armijo = max_halvings, armijo
+        self.stop_when = stop_when
+        self._last_factor: Factorization | None = None
+        self._converged_at: int | None = None
         self._fixed = fixed
         self._free: np.ndarray | None = None
         self._ops = None
@@ -275,6 +285,9 @@ class GradientFlow:
                     STOPPED,
                     f"stopped by the callback at step {step}",
                 )
+            elif self._converged_at == step:
+                reason = CONVERGED
+                self.message = f"the convergence test passed at step {step}"
             elif tol is not None and residual <= tol:
                 reason = CONVERGED
                 self.message = (
@@ -408,7 +421,11 @@ class GradientFlow:
                 f"the {self.scheme} flow produced a non-finite gradient at step "
                 f"{step}; the energy is not differentiable there"
             )
-        velocity = self._riesz(x, covector)
+        if self.stop_when is not None and self.stop_when(x, self.energy.gradient(x)):
+            self._converged_at = step
+            velocity = self._reuse_last_factor(x, covector)
+        else:
+            velocity = self._riesz(x, covector)
         direction = None
         if self.scheme == "newton":
             descent = _dot(covector, velocity) > 0
@@ -442,6 +459,7 @@ class GradientFlow:
             raise GeomflowError("every degree of freedom is fixed: nothing can flow")
         self._free = free
         self._ops, self._factors, self.n_rejected, self.reason = None, {}, 0, None
+        self._last_factor, self._converged_at = None, None
 
     def _operators(self, x):
         if self._ops is None or not self.inner_product.constant:
@@ -450,11 +468,13 @@ class GradientFlow:
         return self._ops
 
     def _riesz(self, x, covector):
-        if self._fixed is None:
+        if self._fixed is None and self.inner_product.constant:
             return self.inner_product.riesz(x, covector)
         A, B = self._operators(x)
-        key = "riesz" if self.inner_product.constant else None
-        return self._solve(A, _apply(B, covector), key)
+        if self.inner_product.constant:
+            return self._solve(A, _apply(B, covector), "riesz")
+        self._last_factor = Factorization(sp.csr_matrix(A))
+        return self._last_factor.solve(_apply(B, covector))
 
     def _solve(self, matrix, rhs, key):
         factor = self._factors.get(key) if key is not None else None
@@ -463,6 +483,12 @@ class GradientFlow:
             if key is not None:
                 self._factors[key] = factor
         return factor.solve(rhs)
+
+    def _reuse_last_factor(self, x, covector):
+        """The velocity with the last factorized ``G`` (one state back), if any."""
+        if self._last_factor is None:
+            return self._riesz(x, covector)
+        return self._last_factor.solve(_apply(self._ops[1], covector))
 
     def _constant_step_matrix(self) -> bool:
         return self.energy.constant_hessian and self.inner_product.constant
