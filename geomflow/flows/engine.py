@@ -110,6 +110,26 @@ class FlowResult:
     frames: list = field(default_factory=list)
     extras: dict = field(default_factory=dict)
 
+    @classmethod
+    def from_history(cls, state, history, reason: str, **fields) -> FlowResult:
+        """Build a result from ``(t, energy, residual, dt)`` per accepted state.
+
+        The first row is the initial state; ``fields`` fill the remaining
+        attributes (``n_rejected``, ``message``, ``frames``, ``extras``).
+        """
+        times, energies, residuals, step_sizes = np.array(history, dtype=float).T
+        return cls(
+            state=state,
+            times=times,
+            energies=energies,
+            residuals=residuals,
+            step_sizes=step_sizes,
+            n_steps=len(history) - 1,
+            n_rejected=fields.pop("n_rejected", 0),
+            reason=reason,
+            **fields,
+        )
+
     @property
     def converged(self) -> bool:
         return self.reason == CONVERGED
@@ -503,16 +523,11 @@ class GradientFlow:
         return v if self._fixed is None else v[self._free]
 
     def _result(self, x, reason, frames) -> FlowResult:
-        history = np.array(self.history)
-        return FlowResult(
-            state=x.copy(),
-            times=history[:, 0],
-            energies=history[:, 1],
-            residuals=history[:, 2],
-            step_sizes=history[:, 3],
-            n_steps=len(history) - 1,
+        return FlowResult.from_history(
+            x.copy(),
+            self.history,
+            reason,
             n_rejected=self.n_rejected,
-            reason=reason,
             message=self.message,
             frames=frames,
         )

@@ -392,11 +392,11 @@ def harmonic_map_to_sphere(
 
 
 def _result(mesh, metric, f, areas, history, n_rejected, reason, frames, extras):
-    times, energies, residuals, steps = np.array(history).T
+    _, energy, tension, _ = history[-1]
     centre = float(np.linalg.norm(areas @ f / areas.sum()))
     message = (
-        f"{reason} after {len(history) - 1} steps: tension {residuals[-1]:.3g}, "
-        f"energy {energies[-1]:.6g}"
+        f"{reason} after {len(history) - 1} steps: tension {tension:.3g}, "
+        f"energy {energy:.6g}"
     )
     log.info("harmonic map to the sphere: %s", message)
     extras = {
@@ -406,15 +406,11 @@ def _result(mesh, metric, f, areas, history, n_rejected, reason, frames, extras)
         "flipped_faces": map_quality.flipped_faces(mesh, f),
         **extras,
     }
-    return FlowResult(
-        state=f,
-        times=times,
-        energies=energies,
-        residuals=residuals,
-        step_sizes=steps,
-        n_steps=len(history) - 1,
+    return FlowResult.from_history(
+        f,
+        history,
+        reason,
         n_rejected=n_rejected,
-        reason=reason,
         message=message,
         frames=frames,
         extras=extras,
@@ -535,17 +531,11 @@ def harmonic_map_to_disk(
             if history[-1][2] <= tol * history[0][2]:
                 reason = CONVERGED
                 break
-    times, energies, residuals, steps = np.array(history).T
     folds = map_quality.flipped_faces(mesh, f)
-    return FlowResult(
-        state=f,
-        times=times,
-        energies=energies,
-        residuals=residuals,
-        step_sizes=steps,
-        n_steps=len(history) - 1,
-        n_rejected=0,
-        reason=reason,
+    return FlowResult.from_history(
+        f,
+        history,
+        reason,
         message=f"{reason}: {len(folds)} folded faces",
         extras={
             "metric": metric,
