@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as sla
+from scipy.sparse.csgraph import reverse_cuthill_mckee
 
 from .errors import GeomflowError
 
@@ -44,6 +45,12 @@ class Factorization:
     some meshes (the Stanford armadillo) that costs minutes instead of a
     second. Should the diagonal pivots fail (a zero pivot), the factorization
     is retried with threshold pivoting.
+
+    Before SuperLU sees it, the matrix is renumbered by reverse Cuthill-McKee.
+    The minimum-degree ordering is the same quality either way (the factors
+    have as many nonzeros), but SuperLU's speed depends on the numbering it
+    starts from: a midpoint-subdivided mesh of 187k vertices, numbered old
+    vertices first, took 170 s to factorize as given and 2 s renumbered.
     """
 
     def __init__(self, matrix, *, symmetric: bool | None = None):
@@ -55,6 +62,10 @@ class Factorization:
         self.shape = matrix.shape
         matrix = sp.csc_matrix(matrix)
         self.symmetric = _is_symmetric(matrix) if symmetric is None else symmetric
+        self._order = reverse_cuthill_mckee(
+            (abs(matrix) + abs(matrix.T)).tocsr(), symmetric_mode=True
+        )
+        matrix = matrix[self._order][:, self._order].tocsc()
         try:
             self._lu = _splu(matrix, self.symmetric)
             pivots = np.abs(self._lu.U.diagonal())
@@ -71,7 +82,10 @@ class Factorization:
 
     def solve(self, rhs: np.ndarray) -> np.ndarray:
         """Solve ``A x = rhs`` for ``rhs`` of shape ``(n,)`` or ``(n, k)``."""
-        return self._lu.solve(np.asarray(rhs, dtype=np.float64))
+        rhs = np.asarray(rhs, dtype=np.float64)
+        x = np.empty_like(rhs)
+        x[self._order] = self._lu.solve(rhs[self._order])
+        return x
 
 
 def _is_symmetric(matrix) -> bool:
