@@ -69,6 +69,7 @@ from .operators import (
 )
 from .repair import RepairReport, repair
 from .samples import list_sample_meshes, sample_mesh, sample_metric
+from .subdivision import subdivide
 
 __version__ = "0.1.0"
 
@@ -128,6 +129,7 @@ __all__ = [
     "sample_mesh",
     "sample_metric",
     "save_mesh",
+    "subdivide",
     "vertex_areas",
     "viz",
 ]

@@ -32,6 +32,7 @@ import numpy as np
 from .errors import GeomflowError
 from .mesh import TriangleMesh
 from .metric import EdgeMetric
+from .subdivision import subdivide
 
 __all__ = ["sample_mesh", "sample_metric", "list_sample_meshes"]
 
@@ -567,45 +568,6 @@ def _voxel_surface(filled: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return points.astype(np.float64), faces.astype(np.int64)
 
 
-def _loop_subdivide(vertices, faces) -> tuple[np.ndarray, np.ndarray]:
-    """One step of Loop subdivision of a closed mesh.
-
-    Edge points are ``3/8 (a + b) + 1/8 (c + d)`` with ``c, d`` opposite the
-    edge; an old vertex of valence ``n`` moves to ``(1 - n beta) v + beta *
-    (sum of neighbours)`` with ``beta = (5/8 - (3/8 + cos(2 pi / n) / 4)²) / n``.
-    Each face ``(a, b, c)`` becomes four, oriented like it.
-
-    Notes
-    -----
-    C. Loop, *Smooth Subdivision Surfaces Based on Triangles*, M.S. thesis,
-    University of Utah, 1987.
-    """
-    mesh = TriangleMesh(vertices, faces)
-    if not mesh.is_closed:
-        raise GeomflowError("Loop subdivision here needs a closed mesh")
-    edges, n = mesh.edges, mesh.n_vertices
-    opposite = faces[mesh.edge_faces, mesh.edge_sides]
-    edge_points = 0.375 * vertices[edges].sum(1) + 0.125 * vertices[opposite].sum(1)
-
-    valence = np.bincount(edges.ravel(), minlength=n).astype(np.float64)
-    around = np.zeros_like(vertices)
-    for d in range(3):
-        around[:, d] = np.bincount(edges[:, 0], vertices[edges[:, 1], d], n)
-        around[:, d] += np.bincount(edges[:, 1], vertices[edges[:, 0], d], n)
-    beta = (0.625 - (0.375 + 0.25 * np.cos(2 * np.pi / valence)) ** 2) / valence
-    moved = (1 - valence * beta)[:, None] * vertices + beta[:, None] * around
-
-    a, b, c = faces.T
-    ma, mb, mc = (n + mesh.face_edges).T  # midpoints opposite a, b, c
-    new_faces = np.concatenate(
-        [
-            np.stack(t, axis=1)
-            for t in ((a, mc, mb), (b, ma, mc), (c, mb, ma), (ma, mb, mc))
-        ]
-    )
-    return np.concatenate([moved, edge_points]), new_faces
-
-
 def _genus2(level=2):
     """Closed genus-2 surface: a slab of unit cubes with two holes, rounded.
 
@@ -620,9 +582,8 @@ def _genus2(level=2):
     vertices, faces = _voxel_surface(filled)
     vertices = (vertices - [2.5, 1.5, 0.5]) / 2.5
 
-    for _ in range(level):
-        vertices, faces = _loop_subdivide(vertices, faces)
-    return vertices, faces
+    mesh = subdivide(TriangleMesh(vertices, faces), level, scheme="loop")
+    return mesh.vertices, mesh.faces
 
 
 # ---------------------------------------------------------------------- registry
