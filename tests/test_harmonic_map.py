@@ -141,6 +141,26 @@ def test_tutte_start_has_degree_one_on_spot():
     assert_monotone(result.energies)
 
 
+def test_spot_gap_is_discretization_error_of_second_order():
+    """Spot's gap of 4e-3 is the mesh's, not the flow's: it falls as h².
+
+    Midpoint subdivision keeps spot's polyhedral surface (the same metric, the
+    same cone angles), so its conformal map to the sphere is the same at every
+    level and a gap that falls by 4 per level is discretization error.
+    """
+    mesh = gf.load_mesh(shared_mesh_path("g0_spot.obj"))
+    gaps = []
+    for level in range(3):
+        result = gf.harmonic_map_to_sphere(gf.subdivide(mesh, level), tol=1e-7)
+        assert result.converged and len(result.flipped_faces) == 0
+        assert result.centre_of_mass < 1e-10
+        assert_monotone(result.energies)
+        gaps.append(result.conformality_gap)
+    ratios = np.array(gaps[:-1]) / np.array(gaps[1:])
+    assert np.all((ratios > 3.5) & (ratios < 4.5)), gaps
+    assert gaps[0] < 1e-2 and gaps[2] < 1e-3
+
+
 def test_auto_start_falls_back_to_tutte_on_spot():
     mesh = gf.load_mesh(shared_mesh_path("g0_spot.obj"))
     metric = gf.EdgeMetric.from_mesh(mesh)
