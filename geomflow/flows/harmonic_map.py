@@ -30,20 +30,18 @@ import numpy as np
 import scipy.sparse as sp
 
 from .. import map_quality
+from ..energies import DirichletEnergy
 from ..errors import GeomflowError, GeomflowWarning, TopologyError
+from ..inner_products import L2InnerProduct
 from ..linalg import Factorization
 from ..mesh import TriangleMesh
 from ..metric import EdgeMetric
 from ..operators import cotan_laplacian, mass_matrix
-from .engine import CONVERGED, MAX_STEPS, STOPPED, FlowResult, Frame
+from .engine import CONVERGED, MAX_STEPS, FlowResult, GradientFlow
 
 __all__ = ["harmonic_map_to_sphere", "harmonic_map_to_disk", "INITS"]
 
 log = logging.getLogger(__name__)
-
-# TODO: step with GradientFlow (an L2 inner product on the tangent planes, the
-#   projection and the Mobius gauge as post_step) instead of the loop here, so
-#   that every flow shares one driver.
 
 #: The starting maps :func:`harmonic_map_to_sphere` knows.
 INITS = ("auto", "centroid", "tutte")
@@ -201,10 +199,14 @@ def _check_degree(mesh: TriangleMesh, f: np.ndarray) -> float:
 # ---------------------------------------------------------------------- sphere
 
 
+def _tangent_part(v: np.ndarray, f: np.ndarray) -> np.ndarray:
+    """``v`` with its component along the unit vectors ``f`` removed, row by row."""
+    return v - np.einsum("ij,ij->i", v, f)[:, None] * f
+
+
 def _tension_field(L, areas: np.ndarray, f: np.ndarray) -> np.ndarray:
     r"""``(n, 3)`` tangential part of :math:`-M^{-1} L f` at every vertex."""
-    lap = -(L @ f) / areas[:, None]
-    return lap - np.einsum("ij,ij->i", lap, f)[:, None] * f
+    return _tangent_part(-(L @ f) / areas[:, None], f)
 
 
 def _remove_boosts(areas: np.ndarray, f: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -238,6 +240,35 @@ def _tension(L, areas: np.ndarray, f: np.ndarray, gauged: bool = False) -> float
     return float(np.sqrt(areas @ np.einsum("ij,ij->i", t, t)))
 
 
+class _SphereDirichletEnergy(DirichletEnergy):
+    r"""The Dirichlet energy of maps to the sphere, and its differential there.
+
+    The value and the Hessian ``L`` are those of the Dirichlet energy of maps
+    to :math:`\mathbb R^3`. With ``tangent=True`` the differential is that of
+    the energy restricted to maps into :math:`S^2`: the covector
+    :math:`M P_T (M^{-1} L f)` of the tangential gradient, made
+    :math:`M`-orthogonal to the Möbius boosts when ``gauge`` is on. Its norm in
+    the lumped :math:`L^2` inner product is the tension (:func:`_tension`).
+    With ``tangent=False`` it is the plain ``L f``, and an implicit step with
+    it is the textbook heat step :math:`(M + dt L) f^* = M f`.
+    """
+
+    def __init__(
+        self, metric: EdgeMetric, areas: np.ndarray, tangent: bool, gauge: bool
+    ):
+        super().__init__(metric)
+        self.areas, self.tangent, self.gauge = areas, tangent, gauge
+
+    def gradient(self, f):
+        g = self.A @ f
+        if not self.tangent:
+            return g
+        t = _tangent_part(g / self.areas[:, None], f)
+        if self.gauge:
+            t = _remove_boosts(self.areas, f, t)
+        return self.areas[:, None] * t
+
+
 def harmonic_map_to_sphere(
     mesh: TriangleMesh,
     *,
@@ -266,7 +297,10 @@ def harmonic_map_to_sphere(
        area-weighted centre of mass :math:`\sum_i a_i f_i` back to the origin
        (Gu and Yau 2004).
 
-    A step that raises the energy is rejected and retried with half the step.
+    The steps are those of the implicit scheme of
+    :class:`~geomflow.GradientFlow` in the lumped :math:`L^2` inner product,
+    with the projection and the gauge as its ``post_step``; its energy monitor
+    rejects a step that raises the energy and retries it with half the step.
 
     Parameters
     ----------
@@ -336,7 +370,6 @@ def harmonic_map_to_sphere(
     metric = EdgeMetric.from_mesh(mesh)
     L = cotan_laplacian(metric)
     areas = mass_matrix(metric, "lumped").diagonal()
-    M = sp.diags(areas, format="csr")
     dt = float(dt) if dt is not None else metric.total_area() / 4.0
     if not (np.isfinite(dt) and dt > 0):
         raise GeomflowError(f"dt must be a positive number, got {dt}")
@@ -346,73 +379,49 @@ def harmonic_map_to_sphere(
         f, _ = _centre_gauge(f, areas)
     degree = _check_degree(mesh, f)
 
-    factors: dict[float, Factorization] = {}
-
-    def advance(f, dt):
-        if dt not in factors:
-            factors[dt] = Factorization((M + dt * L).tocsc())
-        if step == "heat":
-            g = factors[dt].solve(M @ f)
-        else:
-            r = -_tension_field(L, areas, f)
-            if gauge:
-                r = _remove_boosts(areas, f, r)
-            r *= areas[:, None]  # back to a covector: M times the field
-            g = f - dt * factors[dt].solve(r)
+    def project(g):
         g = _normalize(g)
         return _centre_gauge(g, areas)[0] if gauge else g
 
-    def energy(f):
-        return 0.5 * float(np.einsum("id,id->", f, L @ f))
+    tensions: list[float] = []
 
-    e, res = energy(f), _tension(L, areas, f, gauge)
-    history = [(0.0, e, res, 0.0)]
-    frames = [Frame(0, 0.0, f.copy(), e)] if record_every else []
-    t, n_rejected, reason, k = 0.0, 0, MAX_STEPS, 0
-    while res >= tol and k < max_steps:
-        for _ in range(40):
-            g = advance(f, dt)
-            e_new = energy(g)
-            if e_new <= e + 1e-12 * abs(e) + 1e-14:
-                break
-            n_rejected += 1
-            dt *= 0.5
-            log.debug("step %d raised the energy; halving dt to %g", k + 1, dt)
-        else:
-            raise GeomflowError(
-                f"step {k + 1}: the energy rises at every step size down to {dt:.3g}"
-            )
-        f, e, k, t = g, e_new, k + 1, t + dt
-        res = _tension(L, areas, f, gauge)
-        history.append((t, e, res, dt))
-        if record_every and k % record_every == 0:
-            frames.append(Frame(k, t, f.copy(), e))
-        if callback is not None and callback(k, t, f, e):
-            reason = STOPPED
-            break
-    if res < tol:
-        reason = CONVERGED
-    if record_every and frames[-1].step != k:
-        frames.append(Frame(k, t, f.copy(), e))
+    def converged(f, _differential):
+        tensions.append(_tension(L, areas, f, gauge))
+        return tensions[-1] < tol
+
+    flow = GradientFlow(
+        _SphereDirichletEnergy(metric, areas, step == "tangent", gauge),
+        L2InnerProduct(metric),
+        scheme="implicit",
+        dt=dt,
+        adaptive=True,
+        post_step=project,
+        stop_when=converged,
+        max_halvings=40,
+    )
+    run = flow.run(f, max_steps=max_steps, callback=callback, record_every=record_every)
+    rows = zip(flow.history, tensions, strict=True)
+    history = [(t, e, tension, h) for (t, e, _, h), tension in rows]
     extras = {
-        "tension": _tension(L, areas, f),
+        "tension": _tension(L, areas, run.state),
         "degree": degree,
         "init": init if isinstance(init, str) else "array",
     }
-    return _result(mesh, metric, f, areas, history, n_rejected, reason, frames, extras)
+    return _result(mesh, metric, run, history, areas, extras)
 
 
-def _result(mesh, metric, f, areas, history, n_rejected, reason, frames, extras):
-    _, energy, tension, _ = history[-1]
-    centre = float(np.linalg.norm(areas @ f / areas.sum()))
-    message = (
-        f"{reason} after {len(history) - 1} steps: tension {tension:.3g}, "
-        f"energy {energy:.6g}"
-    )
-    log.info("harmonic map to the sphere: %s", message)
+def _result(mesh, metric, run: FlowResult, history, areas, extras) -> FlowResult:
+    """The engine's result with the tensions as residuals and the map's quality."""
+    f, tension = run.state, history[-1][2]
+    reason = run.reason
+    if reason == CONVERGED:
+        message = f"tension {tension:.3g} after {len(history) - 1} steps"
+    else:
+        message = f"{run.message}; tension {tension:.3g}"
+    log.info("harmonic map to the sphere: %s: %s", reason, message)
     extras = {
         "metric": metric,
-        "centre_of_mass": centre,
+        "centre_of_mass": float(np.linalg.norm(areas @ f / areas.sum())),
         "conformality_gap": map_quality.conformality_gap(metric, f),
         "flipped_faces": map_quality.flipped_faces(mesh, f),
         **extras,
@@ -421,9 +430,9 @@ def _result(mesh, metric, f, areas, history, n_rejected, reason, frames, extras)
         f,
         history,
         reason,
-        n_rejected=n_rejected,
+        n_rejected=run.n_rejected,
         message=message,
-        frames=frames,
+        frames=run.frames,
         extras=extras,
     )
 
