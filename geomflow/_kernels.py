@@ -320,3 +320,204 @@ def side_pattern(faces, n_vertices):
                 lo, hi = indptr[r], indptr[r + 1]
                 positions[f, k, q] = lo + np.searchsorted(indices[lo:hi], c)
     return indptr, indices, positions
+
+
+# ---------------------------------------------------------------------- edge flips
+#
+# An intrinsic triangulation (geomflow.intrinsic) stores half-edge h = 3 f + k,
+# the side of face f opposite its corner k; ``edge_of[h]`` is its edge,
+# ``twin[h]`` the half-edge on the other side (-1 on the boundary) and
+# ``edge_half[e]`` the two half-edges of edge e.
+
+#: Outcomes of :func:`flip_length` and :func:`delaunay_flips`.
+FLIP_OK, FLIP_LIMIT, FLIP_OVERFLOW, FLIP_BROKEN, FLIP_NOT_CONVEX = 0, 1, 2, 3, 4
+
+
+@JIT
+def kahan_area(a, b, c):
+    """Area of the triangle with sides a, b, c (0 when they break the inequality)."""
+    a, b, c = _sorted_sides(a, b, c)
+    p = (a + (b + c)) * (c - (a - b)) * (c + (a - b)) * (a + (b - c))
+    return 0.25 * math.sqrt(max(p, 0.0))
+
+
+@JIT
+def is_triangle(a, b, c):
+    """Strict triangle inequality by Kahan's factor ``c - (a - b)``, sorted sides."""
+    a, b, c = _sorted_sides(a, b, c)
+    return c - (a - b) > 0.0
+
+
+@JIT
+def angle_between(b, c, a):
+    """The angle between sides ``b`` and ``c`` of a triangle, ``a`` opposite."""
+    return math.atan2(4.0 * kahan_area(a, b, c), b * b + c * c - a * a)
+
+
+@JIT
+def delaunay_margin(ij, ki, jk, il, lj):
+    """``cot`` at k + ``cot`` at l opposite edge ij, or the cosines (same sign).
+
+    The cosines, by the law of cosines, stand in when a triangle is broken or
+    so flat that its area underflows; they are defined for any positive sides.
+    """
+    cos_k = 0.5 * (ki / jk + jk / ki - (ij / ki) * (ij / jk))
+    cos_l = 0.5 * (il / lj + lj / il - (ij / il) * (ij / lj))
+    area_k = kahan_area(ij, ki, jk) if is_triangle(ij, ki, jk) else 0.0
+    area_l = kahan_area(ij, il, lj) if is_triangle(ij, il, lj) else 0.0
+    if area_k == 0.0 or area_l == 0.0:
+        return cos_k + cos_l
+    cot_k = (ki * ki + jk * jk - ij * ij) / (4.0 * area_k)
+    cot_l = (il * il + lj * lj - ij * ij) / (4.0 * area_l)
+    return cot_k + cot_l
+
+
+@JIT
+def edge_quad(faces, edge_half, e):
+    """``f0, f1, k, i, j, l, h_ki, h_jk, h_il, h_lj`` around interior edge e.
+
+    ``f0`` is ``(k, i, j)`` and ``f1`` is ``(l, j, i)`` up to rotation, and
+    ``h_xy`` is the half-edge running from x to y.
+    """
+    h0, h1 = edge_half[e, 0], edge_half[e, 1]
+    f0, k0 = h0 // 3, h0 % 3
+    f1, k1 = h1 // 3, h1 % 3
+    k, i, j = faces[f0, k0], faces[f0, (k0 + 1) % 3], faces[f0, (k0 + 2) % 3]
+    l = faces[f1, k1]  # noqa: E741 - the name of the corner in the papers
+    h_ki, h_jk = 3 * f0 + (k0 + 2) % 3, 3 * f0 + (k0 + 1) % 3
+    h_il, h_lj = 3 * f1 + (k1 + 1) % 3, 3 * f1 + (k1 + 2) % 3
+    return f0, f1, k, i, j, l, h_ki, h_jk, h_il, h_lj
+
+
+@JIT
+def flip_length(ij, ki, jk, il, lj, euclidean):
+    """The other diagonal of the quadrilateral around ij, and a FLIP_* status.
+
+    Ptolemy's rule ``(ki lj + jk il) / ij``, or with ``euclidean`` the distance
+    of k and l in the two triangles unfolded into the plane (FLIP_BROKEN when
+    a triangle is broken, FLIP_NOT_CONVEX when the quadrilateral is not).
+    """
+    if not euclidean:
+        return (ki * lj + jk * il) / ij, FLIP_OK
+    if not (is_triangle(ij, ki, jk) and is_triangle(ij, il, lj)):
+        return math.nan, FLIP_BROKEN
+    at_i = angle_between(ki, ij, jk) + angle_between(ij, il, lj)
+    at_j = angle_between(jk, ij, ki) + angle_between(ij, lj, il)
+    if at_i >= math.pi or at_j >= math.pi:
+        return math.nan, FLIP_NOT_CONVEX
+    square = ki * ki + il * il - 2.0 * ki * il * math.cos(at_i)
+    return math.sqrt(max(square, 0.0)), FLIP_OK
+
+
+@JIT
+def flip_edge(faces, edge_of, twin, edge_half, lengths, e, new_length):
+    """Flip interior edge e of the quadrilateral ``(k, i, l, j)`` in place.
+
+    Faces ``(k, i, j)`` and ``(l, j, i)`` become ``(k, i, l)`` and
+    ``(l, j, k)``; edge e now joins k and l, with length ``new_length``.
+    """
+    f0, f1, k, i, j, l, h_ki, h_jk, h_il, h_lj = edge_quad(faces, edge_half, e)
+    old = np.array([h_il, h_ki, h_jk, h_lj])
+    new = np.array([3 * f0, 3 * f0 + 2, 3 * f1, 3 * f1 + 2])
+    old_twin = np.empty(4, np.int64)
+    old_edge = np.empty(4, np.int64)
+    old_halves = np.empty((4, 2), np.int64)
+    for a in range(4):
+        old_twin[a] = twin[old[a]]
+        old_edge[a] = edge_of[old[a]]
+        old_halves[a, 0] = edge_half[old_edge[a], 0]
+        old_halves[a, 1] = edge_half[old_edge[a], 1]
+    faces[f0, 0], faces[f0, 1], faces[f0, 2] = k, i, l
+    faces[f1, 0], faces[f1, 1], faces[f1, 2] = l, j, k
+    for a in range(4):
+        t = old_twin[a]
+        moved = t
+        for b in range(4):
+            if old[b] == t:
+                moved = new[b]
+        twin[new[a]] = moved
+        if t >= 0 and moved == t:  # the twin is outside the quadrilateral
+            twin[t] = new[a]
+        edge_of[new[a]] = old_edge[a]
+    for a in range(4):
+        for s in range(2):
+            h = old_halves[a, s]
+            for b in range(4):
+                if old[b] == h:
+                    h = new[b]
+                    break  # new[b] may itself be an old half-edge: map once
+            edge_half[old_edge[a], s] = h
+    d0, d1 = 3 * f0 + 1, 3 * f1 + 1
+    twin[d0], twin[d1] = d1, d0
+    edge_of[d0] = e
+    edge_of[d1] = e
+    edge_half[e, 0], edge_half[e, 1] = d0, d1
+    lengths[e] = new_length
+
+
+@JIT
+def delaunay_flips(
+    faces, edge_of, twin, edge_half, lengths, u, queue, euclidean, tol, limit
+):
+    """Flip the edges of ``queue`` and their successors until all are Delaunay.
+
+    An edge whose margin (:func:`delaunay_margin`, in the lengths scaled by
+    ``exp((u_i + u_j) / 2)``; pass zeros for none) is below ``-tol`` is
+    flipped with Ptolemy's or the Euclidean rule, on the stored unscaled
+    lengths, and the four outer edges of its quadrilateral are queued again.
+
+    Returns ``(flips, status, edge)``: the number of flips, a FLIP_* status
+    and the edge it concerns (FLIP_LIMIT after ``limit`` flips).
+    """
+    n_edges = edge_half.shape[0]
+    ring = np.empty(n_edges, np.int64)
+    queued = np.zeros(n_edges, np.bool_)
+    head, size = 0, 0
+    for e in queue:
+        if not queued[e]:
+            ring[(head + size) % n_edges] = e
+            size += 1
+            queued[e] = True
+    flips = 0
+    side = np.empty(5)
+    ends = np.empty((5, 2), np.int64)
+    while size > 0:
+        e = ring[head]
+        head = (head + 1) % n_edges
+        size -= 1
+        queued[e] = False
+        h0, h1 = edge_half[e, 0], edge_half[e, 1]
+        if h1 < 0 or h0 // 3 == h1 // 3:  # self-glued: always Delaunay when valid
+            continue
+        f0, f1, k, i, j, l, h_ki, h_jk, h_il, h_lj = edge_quad(faces, edge_half, e)
+        halves = (h_ki, h_jk, h_il, h_lj)
+        side[0] = lengths[e]
+        for a in range(4):
+            side[a + 1] = lengths[edge_of[halves[a]]]
+        ends[0, 0], ends[0, 1], ends[1, 0], ends[1, 1] = i, j, k, i
+        ends[2, 0], ends[2, 1], ends[3, 0], ends[3, 1] = j, k, i, l
+        ends[4, 0], ends[4, 1] = l, j
+        scaled = np.empty(5)
+        for a in range(5):
+            scaled[a] = side[a] * math.exp(0.5 * (u[ends[a, 0]] + u[ends[a, 1]]))
+            if not (math.isfinite(scaled[a]) and scaled[a] > 0.0):
+                return flips, FLIP_OVERFLOW, e
+        margin = delaunay_margin(scaled[0], scaled[1], scaled[2], scaled[3], scaled[4])
+        if margin >= -tol:
+            continue
+        new_length, status = flip_length(
+            side[0], side[1], side[2], side[3], side[4], euclidean
+        )
+        if status != FLIP_OK:
+            return flips, status, e
+        outer = np.array([edge_of[h] for h in halves])
+        flip_edge(faces, edge_of, twin, edge_half, lengths, e, new_length)
+        flips += 1
+        if flips > limit:
+            return flips, FLIP_LIMIT, e
+        for other in outer:
+            if not queued[other]:
+                ring[(head + size) % n_edges] = other
+                size += 1
+                queued[other] = True
+    return flips, FLIP_OK, -1

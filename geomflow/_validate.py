@@ -30,7 +30,7 @@ def as_array(
         want is not None and got != want
         for got, want in zip(array.shape, shape, strict=True)
     ):
-        expected = "(" + ", ".join("k" if s is None else str(s) for s in shape) + ")"
+        expected = str(tuple("k" if s is None else s for s in shape)).replace("'", "")
         raise error(f"{name} must have shape {expected}, got {array.shape}")
     kind = np.dtype(dtype).kind
     if kind in "iu" and array.size and array.dtype.kind not in "iu":

@@ -50,11 +50,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-from collections import deque
 
 import numpy as np
 import scipy.sparse as sp
 
+from ._validate import as_array
 from .errors import (
     DegenerateMetricError,
     GeomflowError,
@@ -117,7 +117,7 @@ class IntrinsicTriangulation:
         self._lengths = np.array(metric.lengths, dtype=np.float64)
         self._face_edges = np.array(mesh.face_edges, dtype=np.int64)
         half = 3 * mesh.edge_faces + mesh.edge_sides
-        self._edge_half = np.where(mesh.edge_faces >= 0, half, -1)
+        self._edge_half = np.where(mesh.edge_faces >= 0, half, -1).astype(np.int64)
         self._twin = np.full(3 * mesh.n_faces, -1, dtype=np.int64)
         inner = self._edge_half[:, 1] >= 0
         h0, h1 = self._edge_half[inner, 0], self._edge_half[inner, 1]
@@ -428,8 +428,10 @@ class IntrinsicTriangulation:
         e = self._check_edge(e)
         if self._edge_half[e, 1] < 0:
             return True
+        from . import _kernels
+
         lengths = self._quad_lengths(e, None if u is None else np.asarray(u, float))
-        return _margin(*lengths) >= -tol
+        return _kernels.delaunay_margin(*lengths) >= -tol
 
     def flip(self, e: int, rule: str = "ptolemy") -> float:
         """Flip interior edge ``e`` to the other diagonal of its quadrilateral.
@@ -463,35 +465,20 @@ class IntrinsicTriangulation:
             raise GeomflowError(
                 f"unknown flip rule {rule!r}; choose one of {FLIP_RULES}"
             )
-        quad = self._quad(e)
-        f0, f1, k, i, j, l, h_ki, h_jk, h_il, h_lj = quad
-        edge = self._face_edges.reshape(-1)
-        L = self._lengths
-        ki, jk, il, lj = (L[edge[h]] for h in (h_ki, h_jk, h_il, h_lj))
-        if rule == "ptolemy":
-            new = (ki * lj + jk * il) / L[e]
-        else:
-            new = self._euclidean_diagonal(e, L[e], ki, jk, il, lj)
+        from . import _kernels
 
-        mapping = {h_il: 3 * f0, h_ki: 3 * f0 + 2, h_jk: 3 * f1, h_lj: 3 * f1 + 2}
-        old_twin = {h: int(self._twin[h]) for h in mapping}
-        old_edge = {h: int(edge[h]) for h in mapping}
-        touched = {old_edge[h]: self._edge_half[old_edge[h]].copy() for h in mapping}
-        self._faces[f0] = (k, i, l)
-        self._faces[f1] = (l, j, k)
-        for h, nh in mapping.items():
-            t = old_twin[h]
-            self._twin[nh] = mapping.get(t, t)
-            if t >= 0 and t not in mapping:
-                self._twin[t] = nh
-            edge[nh] = old_edge[h]
-        for other, halves in touched.items():
-            self._edge_half[other] = [mapping.get(int(h), int(h)) for h in halves]
-        d0, d1 = 3 * f0 + 1, 3 * f1 + 1
-        self._twin[d0], self._twin[d1] = d1, d0
-        edge[d0] = edge[d1] = e
-        self._edge_half[e] = (d0, d1)
-        self._lengths[e] = new
+        sides = self._quad_lengths(e, None)
+        new, status = _kernels.flip_length(*sides, rule == "euclidean")
+        _raise_for_flip(status, e, sides)
+        _kernels.flip_edge(
+            self._faces,
+            self._face_edges.reshape(-1),
+            self._twin,
+            self._edge_half,
+            self._lengths,
+            e,
+            new,
+        )
         self.n_flips += 1
         self._cache, self._pattern = {}, None
         return float(new)
@@ -544,34 +531,34 @@ class IntrinsicTriangulation:
                     "u= needs rule='ptolemy': only Ptolemy flips commute with "
                     "conformal scaling"
                 )
-            u = np.asarray(u, dtype=np.float64)
+            u = as_array(u, "u", dtype=np.float64, shape=(self._n,), finite=True)
+        from . import _kernels
+
         bad = np.flatnonzero(self.delaunay_margins(u) < -tol)
-        queue, queued = deque(bad.tolist()), np.zeros(self.n_edges, dtype=bool)
-        queued[bad] = True
-        limit, flips = 100 * self.n_edges + 1000, 0
-        edge = self._face_edges.reshape(-1)
-        while queue:
-            e = queue.popleft()
-            queued[e] = False
-            h0, h1 = self._edge_half[e]
-            if h1 < 0 or h0 // 3 == h1 // 3:  # self-glued: always Delaunay when valid
-                continue
-            if _margin(*self._quad_lengths(e, u)) >= -tol:
-                continue
-            outer = [int(edge[h]) for h in self._quad(e)[6:]]
-            self.flip(e, rule)
-            flips += 1
-            if flips > limit:
-                raise GeomflowError(
-                    f"make_delaunay did not finish within {limit} flips; the "
-                    "lengths are too close to degenerate for the Delaunay test"
-                )
-            for other in outer:
-                if not queued[other]:
-                    queue.append(other)
-                    queued[other] = True
+        limit = 100 * self.n_edges + 1000
+        flips, status, e = _kernels.delaunay_flips(
+            self._faces,
+            self._face_edges.reshape(-1),
+            self._twin,
+            self._edge_half,
+            self._lengths,
+            np.zeros(self._n) if u is None else u,
+            bad,
+            rule == "euclidean",
+            float(tol),
+            limit,
+        )
+        self.n_flips += flips
         if flips:
+            self._cache, self._pattern = {}, None
             log.debug("make_delaunay (%s): %d flips", rule, flips)
+        if status == _kernels.FLIP_LIMIT:
+            raise GeomflowError(
+                f"make_delaunay did not finish within {limit} flips; the "
+                "lengths are too close to degenerate for the Delaunay test"
+            )
+        if status != _kernels.FLIP_OK:
+            _raise_for_flip(status, int(e), self._quad_lengths(int(e), None), u)
         return flips
 
     # ------------------------------------------------------------------ helpers
@@ -591,18 +578,15 @@ class IntrinsicTriangulation:
         h0, h1 = (int(h) for h in self._edge_half[e])
         if h1 < 0:
             raise FlipError(f"edge {e} is on the boundary and cannot be flipped")
-        (f0, k0), (f1, k1) = divmod(h0, 3), divmod(h1, 3)
-        if f0 == f1:
+        if h0 // 3 == h1 // 3:
             raise FlipError(
-                f"edge {e} has face {f0} on both sides (a self-glued triangle) and "
-                "cannot be flipped"
+                f"edge {e} has face {h0 // 3} on both sides (a self-glued triangle) "
+                "and cannot be flipped"
             )
-        faces = self._faces
-        k, i, j = faces[f0, k0], faces[f0, (k0 + 1) % 3], faces[f0, (k0 + 2) % 3]
-        l = faces[f1, k1]  # noqa: E741 - the name of the corner in the papers
-        h_ki, h_jk = 3 * f0 + (k0 + 2) % 3, 3 * f0 + (k0 + 1) % 3
-        h_il, h_lj = 3 * f1 + (k1 + 1) % 3, 3 * f1 + (k1 + 2) % 3
-        return f0, f1, int(k), int(i), int(j), int(l), h_ki, h_jk, h_il, h_lj
+        from . import _kernels
+
+        quad = _kernels.edge_quad(self._faces, self._edge_half, e)
+        return tuple(int(x) for x in quad)
 
     def _quad_lengths(self, e: int, u) -> tuple:
         """``(l_ij, l_ki, l_jk, l_il, l_lj)`` at edge ``e``, scaled by ``u``."""
@@ -621,26 +605,6 @@ class IntrinsicTriangulation:
                 "overflow or underflow of the conformal factor; take a smaller step"
             )
         return tuple(float(x) for x in values)
-
-    def _euclidean_diagonal(self, e, ij, ki, jk, il, lj) -> float:
-        """Distance between the opposite corners of the unfolded quadrilateral."""
-        for a, b, c in ((ij, ki, jk), (ij, il, lj)):
-            if not _is_triangle(a, b, c):
-                raise MetricError(
-                    f"a face of edge {e} breaks the triangle inequality (sides "
-                    f"{a:.6g}, {b:.6g}, {c:.6g}); the Euclidean flip needs valid "
-                    "triangles"
-                )
-        at_i = _angle(ki, ij, jk) + _angle(ij, il, lj)  # angle at i, both faces
-        at_j = _angle(jk, ij, ki) + _angle(ij, lj, il)
-        if at_i >= math.pi or at_j >= math.pi:
-            raise FlipError(
-                f"edge {e}: its quadrilateral is not convex (angles "
-                f"{at_i:.6g} and {at_j:.6g} at its ends), so the other diagonal "
-                "leaves it; only non-Delaunay edges are sure to be flippable"
-            )
-        square = ki * ki + il * il - 2.0 * ki * il * math.cos(at_i)
-        return math.sqrt(max(square, 0.0))
 
     def _scaled_lengths(self, u) -> np.ndarray:
         u = np.asarray(u, dtype=np.float64)
@@ -712,36 +676,24 @@ def _read_only(array: np.ndarray) -> np.ndarray:
     return view
 
 
-def _is_triangle(a: float, b: float, c: float) -> bool:
-    """Strict triangle inequality by Kahan's factor ``c - (a - b)`` on sorted sides."""
-    a, b, c = sorted((a, b, c), reverse=True)
-    return c - (a - b) > 0.0
+def _raise_for_flip(status: int, e: int, sides, u=None) -> None:
+    """The error for a FLIP_* status of edge ``e`` (``sides``: ij, ki, jk, il, lj)."""
+    from . import _kernels
 
-
-def _kahan_area(a: float, b: float, c: float) -> float:
-    a, b, c = sorted((a, b, c), reverse=True)
-    p = (a + (b + c)) * (c - (a - b)) * (c + (a - b)) * (a + (b - c))
-    return 0.25 * math.sqrt(max(p, 0.0))
-
-
-def _angle(b: float, c: float, a: float) -> float:
-    """The angle between sides ``b`` and ``c`` of a triangle, ``a`` opposite."""
-    return math.atan2(4.0 * _kahan_area(a, b, c), b * b + c * c - a * a)
-
-
-def _opposite(a: float, b: float, c: float) -> tuple[float, float]:
-    """``(cot, cos)`` of the angle opposite ``a`` (cot is nan off valid triangles)."""
-    cos = 0.5 * (b / c + c / b - (a / b) * (a / c))
-    area = _kahan_area(a, b, c) if _is_triangle(a, b, c) else 0.0
-    if area == 0.0:  # broken, or so flat that the area underflows
-        return math.nan, cos
-    return (b * b + c * c - a * a) / (4.0 * area), cos
-
-
-def _margin(ij: float, ki: float, jk: float, il: float, lj: float) -> float:
-    """Delaunay margin of edge ``ij`` (see :meth:`delaunay_margins`)."""
-    cot_k, cos_k = _opposite(ij, ki, jk)
-    cot_l, cos_l = _opposite(ij, il, lj)
-    if math.isnan(cot_k) or math.isnan(cot_l):
-        return cos_k + cos_l
-    return cot_k + cot_l
+    if status == _kernels.FLIP_OK:
+        return
+    if status == _kernels.FLIP_OVERFLOW:
+        raise MetricError(
+            f"edge {e} or its neighbours overflow or vanish when scaled by this u "
+            "(|u| is too large); take a smaller step"
+        )
+    ij, ki, jk, il, lj = (f"{x:.6g}" for x in sides)
+    if status == _kernels.FLIP_BROKEN:
+        raise MetricError(
+            f"a face of edge {e} breaks the triangle inequality (sides {ij}, {ki}, "
+            f"{jk} and {ij}, {il}, {lj}); the Euclidean flip needs valid triangles"
+        )
+    raise FlipError(
+        f"edge {e}: its quadrilateral is not convex, so the other diagonal "
+        "leaves it; only non-Delaunay edges are sure to be flippable"
+    )

@@ -331,6 +331,10 @@ def test_flip_errors(bumpy, rng):
         tri.flip(tri.n_edges)
     with pytest.raises(gf.GeomflowError, match="needs rule='ptolemy'"):
         tri.make_delaunay("euclidean", u=np.zeros(bumpy.mesh.n_vertices))
+    with pytest.raises(gf.GeomflowError, match=r"u must have shape \(642,\)"):
+        tri.make_delaunay(u=np.zeros(bumpy.mesh.n_vertices + 1))
+    with pytest.raises(gf.MetricError, match="overflow or vanish"):
+        tri.make_delaunay(u=np.linspace(-2000.0, 2000.0, bumpy.mesh.n_vertices))
     _, planar = squashed_planar(40, np.random.default_rng(2))
     flat = IntrinsicTriangulation(planar)
     flat.make_delaunay("euclidean")
