@@ -111,7 +111,7 @@ def main(
     metrics["flow"]["dt"] = dt
     gf.results.write_json(folder / "metrics.json", metrics)
     gf.results.save_result(direct, folder / "direct")
-    source.save(folder / "mesh.ply")
+    gf.save_mesh(source, folder / "mesh.ply")
     figures(folder, source, direct, flow, dt, flow_tol, frames, checks, render)
     return metrics
 

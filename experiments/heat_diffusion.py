@@ -69,7 +69,7 @@ def main(
     }
     gf.results.write_json(folder / "metrics.json", metrics)
     gf.results.save_result(result, folder / "heat")
-    metric.mesh.save(folder / "mesh.ply")  # for `geomflow render`
+    gf.save_mesh(metric.mesh, folder / "mesh.ply")  # for `geomflow render`
     figures(folder, metric, result, heat, render)
     return metrics
 

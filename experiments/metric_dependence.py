@@ -149,7 +149,7 @@ def main(out=None, *, h=1 / 8, level=4, steps=150, render=True) -> dict:
     gf.results.write_json(folder / "metrics.json", metrics)
     for name, result in phases["results"].items():
         gf.results.save_result(result, folder / name)
-    phases["metric"].mesh.save(folder / "mesh.ply")  # for `geomflow render`
+    gf.save_mesh(phases["metric"].mesh, folder / "mesh.ply")  # for `geomflow render`
     figures(folder, phases, render)
     return metrics
 

@@ -108,7 +108,7 @@ def main(
     gf.results.write_json(folder / "metrics.json", metrics)
     for method, (result, _) in runs.items():
         gf.results.save_result(result, folder / method)
-    metric.mesh.save(folder / "mesh.ply")
+    gf.save_mesh(metric.mesh, folder / "mesh.ply")
     figures(folder, metric, runs, render)
     return metrics
 

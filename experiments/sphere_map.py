@@ -79,7 +79,7 @@ def main(
     metrics = summary(mesh, surface, result, seconds)
     gf.results.write_json(folder / "metrics.json", metrics)
     gf.results.save_result(result, folder / "sphere_map")
-    surface.save(folder / "mesh.ply")
+    gf.save_mesh(surface, folder / "mesh.ply")
     figures(folder, result, steps, gaps, blend_frames, render)
     return metrics
 

@@ -642,7 +642,7 @@ def _write_demo_files(folder: Path, metric, parts, summary, bar) -> None:
     for part in parts.values():
         for name, result in part.results.items():
             gf.results.save_result(result, folder / name)
-    metric.mesh.save(folder / "mesh.ply")  # for `geomflow render`
+    gf.save_mesh(metric.mesh, folder / "mesh.ply")  # for `geomflow render`
     summary["pictures"].update(_draw_demo_curves(folder, parts))
     gf.results.write_json(folder / "metrics.json", summary)
     bar.update()

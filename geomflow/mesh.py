@@ -146,16 +146,6 @@ class TriangleMesh:
             self._vertices.copy(), self._faces.copy()
         )
 
-    def save(self, path) -> None:
-        """Write the mesh to ``path`` (OBJ, PLY, STL or OFF, by suffix).
-
-        The file is written under a temporary name and renamed, so an
-        interrupted write never leaves a half file behind.
-        """
-        from .io import save_mesh
-
-        save_mesh(self, path)
-
     def with_vertices(self, vertices) -> TriangleMesh:
         """Return a mesh with the same faces and new vertex positions."""
         return TriangleMesh(vertices, self._faces)

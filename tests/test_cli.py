@@ -51,7 +51,7 @@ def test_info_on_a_sample_reports_topology_and_gauss_bonnet():
 
 def test_info_on_a_file(tmp_path):
     path = tmp_path / "torus.obj"
-    gf.sample_mesh("torus").save(path)
+    gf.save_mesh(gf.sample_mesh("torus"), path)
 
     done = run_cli("info", str(path))
 
@@ -210,7 +210,7 @@ def test_demo_without_rendering_keeps_the_numbers_and_fails(tmp_path):
 
 def test_demo_on_a_torus_file_skips_the_sphere_map(tmp_path):
     path = tmp_path / "torus.obj"
-    gf.sample_mesh("torus", n_major=24, n_minor=10).save(path)
+    gf.save_mesh(gf.sample_mesh("torus", n_major=24, n_minor=10), path)
     out = tmp_path / "demo"
 
     done = run_cli(
@@ -229,7 +229,7 @@ def test_demo_on_a_torus_file_skips_the_sphere_map(tmp_path):
 
 def test_demo_level_is_for_samples_only(tmp_path):
     path = tmp_path / "sphere.obj"
-    gf.sample_mesh("icosphere", level=1).save(path)
+    gf.save_mesh(gf.sample_mesh("icosphere", level=1), path)
 
     done = run_cli("demo", "--out", str(tmp_path / "demo"), "--mesh", str(path),
                    "--level", "2")  # fmt: skip
