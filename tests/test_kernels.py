@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import reference
 
 import geomflow as gf
@@ -87,3 +88,41 @@ def test_side_pattern_matches_a_sort_based_build(rng):
     np.testing.assert_array_equal(
         positions.ravel(), np.searchsorted(keys, rows * n + cols)
     )
+
+
+def test_flip_kernels_match_planar_quadrilaterals(rng):
+    """Margins and flipped diagonals against quadrilaterals drawn in the plane."""
+    for _ in range(200):
+        i, j = np.array([0.0, 0.0]), np.array([1.0, 0.0])
+        k = np.array([rng.uniform(-0.5, 1.5), rng.uniform(0.05, 1.5)])  # above ij
+        l = np.array([rng.uniform(-0.5, 1.5), -rng.uniform(0.05, 1.5)])  # noqa: E741
+        d = {
+            name: np.linalg.norm(p - q)
+            for name, p, q in [
+                ("ij", i, j),
+                ("ki", k, i),
+                ("jk", j, k),
+                ("il", i, l),
+                ("lj", l, j),
+            ]
+        }
+        sides = (d["ij"], d["ki"], d["jk"], d["il"], d["lj"])
+
+        def cot(p, a, b):  # cotangent of the angle at p between a and b
+            u, v = a - p, b - p
+            return np.dot(u, v) / abs(u[0] * v[1] - u[1] * v[0])
+
+        margin = cot(k, i, j) + cot(l, i, j)
+        assert _kernels.delaunay_margin(*sides) == pytest.approx(margin, rel=1e-9)
+
+        convex = (k[1] * l[0] - k[0] * l[1]) * (
+            (k - j)[1] * (l - j)[0] - (k - j)[0] * (l - j)[1]
+        ) < 0
+        new, status = _kernels.flip_length(*sides, True)
+        if convex:
+            assert status == _kernels.FLIP_OK
+            assert new == pytest.approx(np.linalg.norm(k - l), rel=1e-9)
+        else:
+            assert status == _kernels.FLIP_NOT_CONVEX
+    new, status = _kernels.flip_length(1.0, 3.0, 1.0, 1.0, 1.0, True)
+    assert status == _kernels.FLIP_BROKEN
