@@ -68,11 +68,7 @@ class Factorization:
         matrix = matrix[self._order][:, self._order].tocsc()
         try:
             self._lu = _splu(matrix, self.symmetric)
-            pivots = np.abs(self._lu.U.diagonal())
-            if pivots.min() <= 1e-13 * pivots.max():
-                raise RuntimeError(
-                    f"a pivot of {pivots.min():.1e} against {pivots.max():.1e}"
-                )
+            _check_conditioning(self._lu, matrix)
         except RuntimeError as error:
             raise GeomflowError(
                 f"the {matrix.shape[0]}x{matrix.shape[1]} system matrix is singular "
@@ -86,6 +82,34 @@ class Factorization:
         x = np.empty_like(rhs)
         x[self._order] = self._lu.solve(rhs[self._order])
         return x
+
+
+#: A matrix whose smallest singular value is below this times its norm is
+#: treated as singular: its solutions would be round-off.
+RCOND = 1e-13
+
+
+def _check_conditioning(lu, matrix) -> None:
+    r"""Raise RuntimeError when the factorized ``matrix`` is singular to round-off.
+
+    Two steps of inverse iteration from a fixed random vector estimate the
+    smallest singular value, :math:`\sigma \approx 1 / |A^{-1} A^{-1} b|` for
+    unit :math:`b` and :math:`A^{-1} b` normalized, which is compared with the
+    norm :math:`\max_j \sum_i |a_{ij}|`. Two solves cost far less than
+    reading the pivots back: SciPy copies all of ``U`` to show its diagonal
+    (60 million entries, 4.6 s, at 1.5 million faces).
+    """
+    norm = float(abs(matrix).sum(axis=0).max())
+    x = lu.solve(np.random.default_rng(0).standard_normal(matrix.shape[0]))
+    with np.errstate(over="ignore", invalid="ignore"):
+        x /= np.linalg.norm(x)
+        y = lu.solve(x)
+        size = float(np.linalg.norm(y))
+    if not np.isfinite(size) or size * RCOND * norm >= 1.0:
+        raise RuntimeError(
+            f"its smallest singular value is about {1.0 / size:.1e} against a norm "
+            f"of {norm:.1e}"
+        )
 
 
 def _is_symmetric(matrix) -> bool:

@@ -39,3 +39,17 @@ def test_singular_system_is_reported():
     L = gf.cotan_laplacian(gf.sample_metric("icosphere", level=1))
     with pytest.raises(gf.GeomflowError, match="null space"):
         Factorization(L)
+
+
+def test_singular_to_round_off_is_reported_and_ill_scaled_is_not():
+    fine = sp.diags([1.0, 1e-10, 2.0]).tocsc()
+    np.testing.assert_allclose(Factorization(fine).solve(np.ones(3)), [1, 1e10, 0.5])
+    with pytest.raises(gf.GeomflowError, match="singular value is about 1.0e-15"):
+        Factorization(sp.diags([1.0, 1e-15, 2.0]))
+
+
+def test_pinned_laplacian_is_not_singular(rng):
+    L = gf.cotan_laplacian(gf.sample_metric("bumpy_sphere", level=3)).tocsr()
+    pinned = L[1:][:, 1:]
+    b = rng.normal(size=pinned.shape[0])
+    np.testing.assert_allclose(pinned @ Factorization(pinned).solve(b), b, atol=1e-9)
