@@ -250,8 +250,10 @@ def test_disk_flow_limit_equals_direct_solve():
     mesh = gf.TriangleMesh(bent, mesh.faces)
     with pytest.warns(gf.GeomflowWarning, match="negative"):
         direct = gf.harmonic_map_to_disk(mesh)
-        flow = gf.harmonic_map_to_disk(mesh, method="flow", tol=1e-12)
+        flow = gf.harmonic_map_to_disk(mesh, method="flow", tol=1e-12, record_every=2)
     assert flow.converged and flow.n_steps > 1
+    assert [frame.step for frame in flow.frames][:3] == [0, 2, 4]
+    np.testing.assert_array_equal(flow.frames[-1].state, flow.state)
     np.testing.assert_allclose(flow.state, direct.state, atol=1e-8)
     assert_monotone(flow.energies)
     assert flow.energies[-1] == pytest.approx(direct.energies[-1], rel=1e-10)

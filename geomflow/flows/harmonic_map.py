@@ -37,7 +37,7 @@ from ..linalg import Factorization
 from ..mesh import TriangleMesh
 from ..metric import EdgeMetric
 from ..operators import cotan_laplacian, mass_matrix
-from .engine import CONVERGED, MAX_STEPS, FlowResult, GradientFlow
+from .engine import CONVERGED, FlowResult, GradientFlow
 
 __all__ = ["harmonic_map_to_sphere", "harmonic_map_to_disk", "INITS"]
 
@@ -459,6 +459,7 @@ def harmonic_map_to_disk(
     dt: float | None = None,
     tol: float = 1e-10,
     max_steps: int = 1000,
+    record_every: int | None = None,
 ) -> FlowResult:
     r"""Harmonic map of a disk-like surface onto the unit disk.
 
@@ -489,9 +490,12 @@ def harmonic_map_to_disk(
         Connected, genus 0, one boundary loop.
     boundary : {"circle"}
     method : {"direct", "flow"}
-    dt, tol, max_steps
+    dt, tol, max_steps, record_every
         For ``method="flow"``: the time step (default the total area), the
-        relative residual to stop at and the step limit.
+        relative residual to stop at, the step limit and how often to record
+        a frame. The flow runs on :class:`~geomflow.GradientFlow` (implicit,
+        lumped :math:`L^2`, the boundary vertices fixed), whose residual is
+        the one above.
 
     Returns
     -------
@@ -538,29 +542,20 @@ def harmonic_map_to_disk(
 
     if method == "direct":
         f[inner] = Factorization(L_ii).solve(rhs)
-        history = [(0.0, energy(f), residual(f), 0.0)]
-        reason = CONVERGED
+        result = FlowResult.from_history(
+            f, [(0.0, energy(f), residual(f), 0.0)], CONVERGED
+        )
     else:
         dt = float(dt) if dt is not None else metric.total_area()
-        system = Factorization((sp.diags(areas) + dt * L_ii).tocsc())
-        history = [(0.0, energy(f), residual(f), 0.0)]
-        reason = MAX_STEPS
-        for k in range(1, max_steps + 1):
-            f[inner] = system.solve(areas[:, None] * f[inner] + dt * rhs)
-            history.append((k * dt, energy(f), residual(f), dt))
-            if history[-1][2] <= tol * history[0][2]:
-                reason = CONVERGED
-                break
-    folds = map_quality.flipped_faces(mesh, f)
-    return FlowResult.from_history(
-        f,
-        history,
-        reason,
-        message=f"{reason}: {len(folds)} folded faces",
-        extras={
-            "metric": metric,
-            "folds": folds,
-            "boundary_loop": loop,
-            "n_negative_weights": negative,
-        },
+        flow = GradientFlow(
+            DirichletEnergy(metric), L2InnerProduct(metric), dt=dt, fixed=loop
+        )
+        result = flow.run(
+            f, tol=tol * residual(f), max_steps=max_steps, record_every=record_every
+        )
+    folds = map_quality.flipped_faces(mesh, result.state)
+    result.message = f"{result.reason}: {len(folds)} folded faces"
+    result.extras.update(
+        metric=metric, folds=folds, boundary_loop=loop, n_negative_weights=negative
     )
+    return result
