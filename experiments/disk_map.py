@@ -17,13 +17,11 @@ from __future__ import annotations
 
 import sys
 import time
-import warnings
 from types import SimpleNamespace
 
 import numpy as np
 
 import geomflow as gf
-from geomflow.flows.engine import Frame
 
 from ._common import can_render, output_folder
 
@@ -104,7 +102,9 @@ def main(
     metric = direct.extras["metric"]
     dt = flow_dt * metric.total_area()
     start = time.perf_counter()
-    flow = gf.harmonic_map_to_disk(source, method="flow", dt=dt, tol=flow_tol)
+    flow = gf.harmonic_map_to_disk(
+        source, method="flow", dt=dt, tol=flow_tol, record_every=1
+    )
     flow_seconds = time.perf_counter() - start
 
     metrics = summary(mesh or surface, direct, flow, direct_seconds, flow_seconds)
@@ -112,7 +112,7 @@ def main(
     gf.results.write_json(folder / "metrics.json", metrics)
     gf.results.save_result(direct, folder / "direct")
     gf.save_mesh(source, folder / "mesh.ply")
-    figures(folder, source, direct, flow, dt, flow_tol, frames, checks, render)
+    figures(folder, source, direct, flow, frames, checks, render)
     return metrics
 
 
@@ -144,27 +144,15 @@ def summary(name, direct, flow, direct_seconds, flow_seconds) -> dict:
 # ---------------------------------------------------------------------- frames
 
 
-def flow_frames(source, flow, dt, tol, count) -> list:
-    """About ``count`` frames of the flow, at steps spaced evenly in log scale.
+def flow_frames(flow, count) -> list:
+    """About ``count`` of the flow's frames, at steps spaced evenly in log scale.
 
-    :func:`~geomflow.harmonic_map_to_disk` records no frames, but its flow is
-    deterministic from the same start, so the state after ``k`` steps is the
-    result of a run stopped at ``max_steps=k``. Each frame is ``(n, 3)``: the
-    plane map with ``z = 0``, so that it animates as moving vertices.
+    Each frame's state is made ``(n, 3)``, the plane map with ``z = 0``, so
+    that it animates as moving vertices.
     """
-    steps = np.unique(np.round(np.geomspace(1, max(flow.n_steps, 1), count)))
-    start = np.zeros_like(flow.state)
-    loop = flow.extras["boundary_loop"]
-    start[loop] = flow.state[loop]
-    frames = [Frame(0, 0.0, _lift(start), float(flow.energies[0]))]
-    with warnings.catch_warnings():  # the negative weights were reported once
-        warnings.simplefilter("ignore", gf.GeomflowWarning)
-        for k in steps.astype(int):
-            run = gf.harmonic_map_to_disk(
-                source, method="flow", dt=dt, tol=tol, max_steps=int(k)
-            )
-            frames.append(Frame(int(k), k * dt, _lift(run.state), run.energies[-1]))
-    return frames
+    steps = np.geomspace(1, max(flow.n_steps, 1), count)
+    keep = np.unique(np.concatenate([[0], np.round(steps).astype(int)]))
+    return [flow.frames[k]._replace(state=_lift(flow.frames[k].state)) for k in keep]
 
 
 def _lift(uv: np.ndarray) -> np.ndarray:
@@ -181,7 +169,7 @@ def checkerboard(mesh, uv: np.ndarray, checks: int) -> np.ndarray:
 # ---------------------------------------------------------------------- figures
 
 
-def figures(folder, source, direct, flow, dt, tol, frames, checks, render) -> None:
+def figures(folder, source, direct, flow, frames, checks, render) -> None:
     plot_parameterization(folder / "parameterization.png", source, direct, checks)
     steps = np.arange(flow.n_steps + 1)
     gf.viz.plot_curves(
@@ -202,7 +190,7 @@ def figures(folder, source, direct, flow, dt, tol, frames, checks, render) -> No
         cmap="gray",
         title="checkerboard of the disk map on the surface",
     )
-    film = SimpleNamespace(frames=flow_frames(source, flow, dt, tol, frames))
+    film = SimpleNamespace(frames=flow_frames(flow, frames))
 
     def distortion(frame):
         values = gf.map_quality.area_distortion(metric, frame.state)
