@@ -11,7 +11,10 @@ its mean Beltrami coefficient ``|mu|`` and the centre of mass of its image
 (the Möbius gauge keeps it at the origin).
 
 Run: ``python -m experiments.sphere_map`` (or ``geomflow run sphere_map``);
-``--mesh ../shared/meshes/g0_spot.obj`` maps a mesh file instead of a sample.
+``--mesh ../shared/meshes/g0_spot.obj`` maps a mesh file instead of a sample,
+and ``--subdivide K`` refines it ``K`` times by midpoint subdivision first (the
+same polyhedral surface, ``4**K`` times the faces): the gap of the final map,
+discretization error, falls by about 4 per level.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ NAME = "sphere_map"
 OPTIONS = [
     ("--mesh", str, "bumpy_sphere", "genus-0 sample name or mesh file (OBJ/PLY/...)"),
     ("--level", int, None, "subdivision level of the sample mesh, where it has one"),
+    ("--subdivide", int, 0, "midpoint subdivisions of the surface before mapping"),
     ("--init", str, "auto", "starting map: auto, centroid or tutte"),
     ("--dt", float, None, "time step of the flow (default: total area / 4)"),
     ("--tol", float, 1e-6, "tension at which the flow stops"),
@@ -55,6 +59,7 @@ def main(
     *,
     mesh="bumpy_sphere",
     level=None,
+    subdivide=0,
     init="auto",
     dt=None,
     tol=1e-6,
@@ -63,7 +68,7 @@ def main(
     render=True,
 ) -> dict:
     folder = output_folder(NAME, out)
-    surface = load_surface(mesh, level)
+    surface = gf.subdivide(load_surface(mesh, level), subdivide)
 
     start = time.perf_counter()
     result = gf.harmonic_map_to_sphere(
@@ -76,7 +81,7 @@ def main(
     gaps = np.array(
         [gf.map_quality.conformality_gap(metric, f.state) for f in result.frames]
     )
-    metrics = summary(mesh, surface, result, seconds)
+    metrics = {"subdivide": subdivide, **summary(mesh, surface, result, seconds)}
     gf.results.write_json(folder / "metrics.json", metrics)
     gf.results.save_result(result, folder / "sphere_map")
     gf.save_mesh(surface, folder / "mesh.ply")

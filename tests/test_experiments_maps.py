@@ -48,6 +48,14 @@ def test_disk_map_frames_come_from_the_flow():
     assert abs(frames[-1].state[:, 2]).max() == 0.0
 
 
+def test_sphere_map_refines_before_mapping(tmp_path):
+    metrics = sphere_map.main(
+        tmp_path, mesh="icosphere", level=1, subdivide=1, render=False
+    )
+    assert metrics["subdivide"] == 1 and metrics["n_faces"] == 4 * 80
+    assert metrics["flipped_faces"] == 0
+
+
 def test_sphere_map_film_starts_on_the_surface():
     metric = gf.sample_metric("bumpy_sphere", level=1)
     result = gf.harmonic_map_to_sphere(metric.mesh, record_every=1)
