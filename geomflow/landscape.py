@@ -363,12 +363,7 @@ def _hat_gradients(metric: EdgeMetric) -> np.ndarray:
 
 def _ring_lengths(metric: EdgeMetric, rings: _Rings) -> np.ndarray:
     """``(d,)`` length of the edge from each vertex to each ring neighbour."""
-    mesh = metric.mesh
-    n = mesh.n_vertices
-    low = np.minimum(rings.owner, rings.neighbours)
-    high = np.maximum(rings.owner, rings.neighbours)
-    keys = mesh.edges[:, 0] * n + mesh.edges[:, 1]
-    return metric.lengths[np.searchsorted(keys, low * n + high)]
+    return metric.lengths[metric.mesh.edge_index(rings.owner, rings.neighbours)]
 
 
 def _field(metric: EdgeMetric, V, ascending: bool) -> _Field:

@@ -191,6 +191,31 @@ class TriangleMesh:
         """``(e, 2) int64`` faces on each side of an edge; ``-1`` on the boundary."""
         return self._conn.edge_faces
 
+    def edge_index(self, i, j) -> np.ndarray:
+        """Indices into :attr:`edges` of the edges joining ``i[k]`` and ``j[k]``.
+
+        ``i`` and ``j`` are vertex indices (arrays of one shape, or ints), in
+        either order.
+
+        Raises
+        ------
+        MeshError
+            If some pair is not an edge of the mesh.
+        """
+        i, j = np.asarray(i, dtype=np.int64), np.asarray(j, dtype=np.int64)
+        n = np.int64(self.n_vertices)
+        keys = self.edges[:, 0] * n + self.edges[:, 1]
+        wanted = np.minimum(i, j) * n + np.maximum(i, j)
+        found = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        missing = keys[found] != wanted
+        if np.any(missing):
+            k = np.flatnonzero(np.ravel(missing))[0]
+            raise MeshError(
+                f"vertices {np.ravel(i)[k]} and {np.ravel(j)[k]} are not joined by an "
+                f"edge ({np.count_nonzero(missing)} such pairs)"
+            )
+        return found
+
     @property
     def edge_sides(self) -> np.ndarray:
         """``(e, 2) int64``: which side ``k`` the edge is in each of ``edge_faces``.

@@ -10,10 +10,15 @@ from __future__ import annotations
 import numpy as np
 
 from ._validate import as_array, freeze
-from .errors import DegenerateMetricError, MetricError, describe_indices
+from .errors import (
+    DegenerateMetricError,
+    GeomflowError,
+    MetricError,
+    describe_indices,
+)
 from .mesh import TriangleMesh
 
-__all__ = ["EdgeMetric"]
+__all__ = ["EdgeMetric", "as_metric"]
 
 
 class EdgeMetric:
@@ -261,3 +266,19 @@ class EdgeMetric:
             value = freeze(np.ascontiguousarray(compute()))
             self._cache[key] = value
         return value
+
+
+def as_metric(mesh_or_metric, needed_by: str) -> EdgeMetric:
+    """The metric itself, or the metric a mesh induces (:meth:`EdgeMetric.from_mesh`).
+
+    ``needed_by`` names the caller in the error raised for anything else.
+    """
+    if isinstance(mesh_or_metric, EdgeMetric):
+        return mesh_or_metric
+    if isinstance(mesh_or_metric, TriangleMesh):
+        return EdgeMetric.from_mesh(mesh_or_metric)
+    raise GeomflowError(
+        f"{needed_by} needs a gf.TriangleMesh or a gf.EdgeMetric, got "
+        f"{type(mesh_or_metric).__name__}; build one with gf.TriangleMesh("
+        "vertices, faces)"
+    )

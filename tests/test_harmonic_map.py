@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -245,6 +246,39 @@ def test_scaled_rotated_disk_maps_to_the_unit_disk_up_to_rotation():
     u, _, vt = np.linalg.svd(mesh.vertices[:, :2].T @ f)
     fit = mesh.vertices[:, :2] @ (u @ vt)
     np.testing.assert_allclose(fit, f, atol=1e-12)
+
+
+def test_sphere_map_depends_on_the_metric_alone():
+    """A metric is accepted, and scaling it changes nothing (conformal invariance)."""
+    mesh = gf.sample_mesh("bumpy_sphere", level=3)
+    metric = gf.EdgeMetric.from_mesh(mesh)
+    scaled = gf.EdgeMetric(mesh, 3.0 * metric.lengths)
+    direct = gf.harmonic_map_to_sphere(mesh, tol=1e-8)
+    from_metric = gf.harmonic_map_to_sphere(scaled, tol=1e-8)
+    assert from_metric.n_steps == direct.n_steps
+    np.testing.assert_allclose(from_metric.state, direct.state, atol=1e-10)
+    assert from_metric.metric is scaled
+
+
+def test_disk_map_is_intrinsic():
+    """The map of a lifted disk equals the map of its metric on the flat disk."""
+    flat = gf.sample_mesh("flat_disk", n_rings=6)
+    lifted = flat.vertices.copy()
+    lifted[:, 2] = np.exp(-4.0 * (lifted[:, 0] ** 2 + lifted[:, 1] ** 2))
+    surface = gf.TriangleMesh(lifted, flat.faces)
+    metric = gf.EdgeMetric(flat, gf.EdgeMetric.from_mesh(surface).lengths)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gf.GeomflowWarning)
+        embedded = gf.harmonic_map_to_disk(surface)
+        intrinsic = gf.harmonic_map_to_disk(metric)
+    np.testing.assert_allclose(intrinsic.state, embedded.state, atol=1e-13)
+    assert not np.allclose(intrinsic.state, gf.harmonic_map_to_disk(flat).state)
+
+
+def test_maps_refuse_other_inputs():
+    for harmonic_map in (gf.harmonic_map_to_sphere, gf.harmonic_map_to_disk):
+        with pytest.raises(gf.GeomflowError, match="TriangleMesh or a gf.EdgeMetric"):
+            harmonic_map(np.zeros((3, 3)))
 
 
 def test_disk_flow_limit_equals_direct_solve():

@@ -51,7 +51,7 @@ from ..errors import (
 from ..inner_products import EuclideanInnerProduct, HessianInnerProduct
 from ..intrinsic import IntrinsicTriangulation
 from ..mesh import TriangleMesh
-from ..metric import EdgeMetric
+from ..metric import EdgeMetric, as_metric
 from ..operators import cotan_laplacian, vertex_areas
 from .engine import FlowResult, GradientFlow
 
@@ -507,7 +507,7 @@ def curvature_flow(
     Contemp. Math. 6 (2004); B. Springborn, P. Schröder, U. Pinkall,
     *Conformal equivalence of triangle meshes*, ACM TOG 27(3) (2008).
     """
-    metric = _as_metric(mesh_or_metric)
+    metric = as_metric(mesh_or_metric, "curvature_flow")
     _check_options(method, dt, tol, max_steps)
     flips = _check_flips(flips, method)
     target_K, fixed = _target_and_fixed(metric, target)
@@ -562,17 +562,6 @@ def curvature_flow(
 
 
 # ---------------------------------------------------------------------- helpers
-
-
-def _as_metric(mesh_or_metric) -> EdgeMetric:
-    if isinstance(mesh_or_metric, EdgeMetric):
-        return mesh_or_metric
-    if isinstance(mesh_or_metric, TriangleMesh):
-        return EdgeMetric.from_mesh(mesh_or_metric)
-    raise GeomflowError(
-        "curvature_flow needs a gf.TriangleMesh or a gf.EdgeMetric, got "
-        f"{type(mesh_or_metric).__name__}"
-    )
 
 
 def _check_options(method, dt, tol, max_steps) -> None:

@@ -35,7 +35,7 @@ from ..errors import GeomflowError, GeomflowWarning, TopologyError
 from ..inner_products import L2InnerProduct
 from ..linalg import Factorization
 from ..mesh import TriangleMesh
-from ..metric import EdgeMetric
+from ..metric import EdgeMetric, as_metric
 from ..operators import cotan_laplacian, mass_matrix
 from .engine import CONVERGED, FlowResult, GradientFlow
 
@@ -225,7 +225,12 @@ def _remove_boosts(areas: np.ndarray, f: np.ndarray, t: np.ndarray) -> np.ndarra
 
 
 def _tension(L, areas: np.ndarray, f: np.ndarray, gauged: bool = False) -> float:
-    r"""Area-weighted norm of the tension, optionally modulo the gauge directions.
+    r"""Size of the tension, optionally modulo the gauge directions.
+
+    The area-weighted norm :math:`(\sum_i a_i |t_i|^2)^{1/2}` of the tension
+    field times :math:`(A / 4\pi)^{1/2}`, ``A`` the total area: the norm the
+    tension would have on the surface scaled to the area of the unit sphere,
+    so that a tolerance means the same whatever the unit of length.
 
     With ``gauged=True`` the tension is first made :math:`M`-orthogonal to the
     boost fields (:func:`_remove_boosts`). The discrete energy is only
@@ -237,7 +242,8 @@ def _tension(L, areas: np.ndarray, f: np.ndarray, gauged: bool = False) -> float
     t = _tension_field(L, areas, f)
     if gauged:
         t = _remove_boosts(areas, f, t)
-    return float(np.sqrt(areas @ np.einsum("ij,ij->i", t, t)))
+    size = areas @ np.einsum("ij,ij->i", t, t) * areas.sum() / (4.0 * np.pi)
+    return float(np.sqrt(size))
 
 
 class _SphereDirichletEnergy(DirichletEnergy):
@@ -248,7 +254,8 @@ class _SphereDirichletEnergy(DirichletEnergy):
     the energy restricted to maps into :math:`S^2`: the covector
     :math:`M P_T (M^{-1} L f)` of the tangential gradient, made
     :math:`M`-orthogonal to the Möbius boosts when ``gauge`` is on. Its norm in
-    the lumped :math:`L^2` inner product is the tension (:func:`_tension`).
+    the lumped :math:`L^2` inner product is the tension of :func:`_tension`
+    before that function's scale factor.
     With ``tangent=False`` it is the plain ``L f``, and an implicit step with
     it is the textbook heat step :math:`(M + dt L) f^* = M f`.
     """
@@ -270,7 +277,7 @@ class _SphereDirichletEnergy(DirichletEnergy):
 
 
 def harmonic_map_to_sphere(
-    mesh: TriangleMesh,
+    mesh_or_metric,
     *,
     init="auto",
     dt: float | None = None,
@@ -304,8 +311,11 @@ def harmonic_map_to_sphere(
 
     Parameters
     ----------
-    mesh : TriangleMesh
-        Closed, connected, genus 0.
+    mesh_or_metric : TriangleMesh or EdgeMetric
+        Closed, connected, genus 0. A mesh stands for its induced metric; a
+        metric (for example one a curvature flow returned) gives the map of
+        its own conformal structure, and its mesh's vertex positions serve
+        only the centroid start.
     init : {"auto", "centroid", "tutte"} or (n, 3) array
         ``"centroid"`` projects the vertices radially about their
         area-weighted centroid (fine for star-shaped surfaces); ``"tutte"``
@@ -317,8 +327,9 @@ def harmonic_map_to_sphere(
         ``M^{-1} L`` relax in a few steps.
     tol : float
         Stop when the tension, the area-weighted norm
-        :math:`\big(\sum_i a_i |P_{T_i} (M^{-1} L f)_i|^2\big)^{1/2}`, is
-        below it.
+        :math:`\big(\sum_i a_i |P_{T_i} (M^{-1} L f)_i|^2\big)^{1/2}` times
+        :math:`(A / 4\pi)^{1/2}` (``A`` the total area, so that the test does
+        not depend on the unit of length), is below it.
     max_steps : int
     step : {"tangent", "heat"}
         ``"heat"`` is the textbook scheme. Its fixed points have a tension of
@@ -364,10 +375,11 @@ def harmonic_map_to_sphere(
     mapping and its application to brain surface mapping", IEEE Trans. Medical
     Imaging 23(8), 2004.
     """
+    metric = as_metric(mesh_or_metric, "harmonic_map_to_sphere")
+    mesh = metric.mesh
     _require_topology(mesh, 0, "a harmonic map to the sphere")
     if step not in ("tangent", "heat"):
         raise GeomflowError(f"step must be 'tangent' or 'heat', got {step!r}")
-    metric = EdgeMetric.from_mesh(mesh)
     L = cotan_laplacian(metric)
     areas = mass_matrix(metric, "lumped").diagonal()
     dt = float(dt) if dt is not None else metric.total_area() / 4.0
@@ -444,15 +456,14 @@ def _circle_boundary(metric: EdgeMetric) -> tuple[np.ndarray, np.ndarray]:
     """The boundary loop and its images on the unit circle, spaced by arc length."""
     mesh = metric.mesh
     loop = mesh.boundary_loops[0]
-    x = mesh.vertices[loop]
-    steps = np.linalg.norm(np.roll(x, -1, axis=0) - x, axis=1)
+    steps = metric.lengths[mesh.edge_index(loop, np.roll(loop, -1))]
     arc = np.concatenate([[0.0], np.cumsum(steps)[:-1]]) / steps.sum()
     angle = 2.0 * np.pi * arc
     return loop, np.stack([np.cos(angle), np.sin(angle)], axis=1)
 
 
 def harmonic_map_to_disk(
-    mesh: TriangleMesh,
+    mesh_or_metric,
     boundary: str = "circle",
     *,
     method: str = "direct",
@@ -486,8 +497,9 @@ def harmonic_map_to_disk(
 
     Parameters
     ----------
-    mesh : TriangleMesh
-        Connected, genus 0, one boundary loop.
+    mesh_or_metric : TriangleMesh or EdgeMetric
+        Connected, genus 0, one boundary loop; a mesh stands for its induced
+        metric.
     boundary : {"circle"}
     method : {"direct", "flow"}
     dt, tol, max_steps, record_every
@@ -509,12 +521,13 @@ def harmonic_map_to_disk(
     TopologyError
         If the mesh is not a topological disk.
     """
+    metric = as_metric(mesh_or_metric, "harmonic_map_to_disk")
+    mesh = metric.mesh
     _require_topology(mesh, 1, "a harmonic map to the disk")
     if boundary != "circle":
         raise GeomflowError(f"boundary must be 'circle', got {boundary!r}")
     if method not in ("direct", "flow"):
         raise GeomflowError(f"method must be 'direct' or 'flow', got {method!r}")
-    metric = EdgeMetric.from_mesh(mesh)
     L = cotan_laplacian(metric)
     negative = int(np.count_nonzero(metric.cotan_weights() < 0))
     if negative:
