@@ -611,3 +611,15 @@ def test_repair_of_broken_shared_mesh(name):
     else:
         check_connectivity(mesh)
         assert mesh.n_faces == len(report.face_map)
+
+
+def test_edge_index_finds_edges_in_either_order():
+    mesh = gf.sample_mesh("icosphere", level=1)
+    e = np.arange(mesh.n_edges)
+    i, j = mesh.edges.T
+    np.testing.assert_array_equal(mesh.edge_index(i, j), e)
+    np.testing.assert_array_equal(mesh.edge_index(j, i), e)
+    assert mesh.edge_index(int(i[5]), int(j[5])) == 5
+    far = int(np.argmax(mesh.vertices @ mesh.vertices[0] < -0.9))
+    with pytest.raises(gf.MeshError, match=f"vertices 0 and {far} are not joined"):
+        mesh.edge_index([0], [far])
