@@ -435,13 +435,14 @@ class GradientFlow:
         """Energy, differential, velocity (and Newton direction) of state ``x``."""
         if energy is None:
             energy = self._energy(x, step)
-        covector = self._restrict_vector(self.energy.gradient(x))
+        gradient = self.energy.gradient(x)
+        covector = self._restrict_vector(gradient)
         if not np.all(np.isfinite(covector)):
             raise FlowError(
                 f"the {self.scheme} flow produced a non-finite gradient at step "
                 f"{step}; the energy is not differentiable there"
             )
-        if self.stop_when is not None and self.stop_when(x, self.energy.gradient(x)):
+        if self.stop_when is not None and self.stop_when(x, gradient):
             self._converged_at = step
             velocity = self._reuse_last_factor(x, covector)
         else:

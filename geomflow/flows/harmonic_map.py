@@ -544,9 +544,6 @@ def harmonic_map_to_disk(
     L_ii = L[inner][:, inner].tocsc()
     rhs = -(L[inner][:, loop] @ circle)
 
-    def energy(f):
-        return 0.5 * float(np.einsum("id,id->", f, L @ f))
-
     areas = mass_matrix(metric, "lumped").diagonal()[inner]
 
     def residual(f):
@@ -556,7 +553,9 @@ def harmonic_map_to_disk(
     if method == "direct":
         f[inner] = Factorization(L_ii).solve(rhs)
         result = FlowResult.from_history(
-            f, [(0.0, energy(f), residual(f), 0.0)], CONVERGED
+            f,
+            [(0.0, map_quality.dirichlet_energy(metric, f), residual(f), 0.0)],
+            CONVERGED,
         )
     else:
         dt = float(dt) if dt is not None else metric.total_area()
