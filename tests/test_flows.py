@@ -252,3 +252,46 @@ def test_stop_when_ends_newton_without_a_new_factorization(sphere, monkeypatch):
     assert result.converged and np.abs(energy.gradient(result.state)[1:]).max() < 1e-11
     assert count["factorizations"] == result.n_steps  # none for the final state
     assert np.all(np.isfinite(result.residuals)) and result.residuals[-1] < 1e-9
+
+
+@pytest.mark.parametrize("inner_product", ["l2", "h-1"])
+def test_convex_concave_keeps_its_jacobian_and_solves_every_step(
+    sphere, monkeypatch, inner_product
+):
+    """At a fixed dt the chord Jacobian carries over from step to step, and
+    every step still solves its implicit equation to round-off."""
+    from geomflow.flows import engine
+
+    count = {"factorizations": 0}
+    original = engine.Factorization
+
+    def counting(matrix, **options):
+        count["factorizations"] += 1
+        return original(matrix, **options)
+
+    monkeypatch.setattr(engine, "Factorization", counting)
+    energy = gf.GinzburgLandauEnergy(sphere, epsilon=0.1)
+    x = sphere.mesh.vertices
+    u0 = 0.2 * np.sin(4 * x[:, 0]) * np.cos(3 * x[:, 1])
+    dt = 1e-3 if inner_product == "l2" else 1e-5
+    result = gf.gradient_flow(
+        energy,
+        u0,
+        inner_product=inner_product,
+        scheme="convex_concave",
+        dt=dt,
+        max_steps=30,
+        record_every=1,
+    )
+    assert result.n_steps == 30 and count["factorizations"] <= 3
+
+    A, B = gf.make_inner_product(inner_product, sphere).operators()
+    convex, concave = energy.split()
+    for before, after in zip(result.frames[:-1], result.frames[1:], strict=True):
+        y, u = after.state, before.state
+        step = A @ (y - u) + dt * (
+            (convex.gradient(y) + concave.gradient(u))
+            if B is None
+            else B @ (convex.gradient(y) + concave.gradient(u))
+        )
+        assert np.abs(step).max() < 1e-11 * np.abs(A @ y).max()

@@ -236,6 +236,7 @@ class GradientFlow:
         self._free: np.ndarray | None = None
         self._ops = None
         self._factors: dict = {}
+        self._chord: tuple = (None, None)  # dt and factorization of the chord
         self.reason: str | None = None
         self.message = ""
         self.n_rejected = 0
@@ -391,18 +392,28 @@ class GradientFlow:
         A chord (simplified Newton) iteration: the Jacobian
         ``A + dt B H_c(y)`` is factorized once and reused while the updates
         shrink at least twofold per iteration, and refreshed when they do not.
+        With a constant inner product the factorization also carries over to
+        the next step of the same ``dt``: the state moves little in one step,
+        so the old Jacobian usually still contracts, and a flow at a fixed
+        step factorizes a few times in all rather than once per step. The
+        solution is the same either way: the iteration stops only when its
+        update is at round-off.
         """
         convex, concave = self.energy.split()
         free = self._free
         explicit_part = self._restrict_vector(concave.gradient(x))
         y = x.copy()
-        factor, previous = None, np.inf
+        reuse = self.inner_product.constant
+        factor = self._chord[1] if reuse and self._chord[0] == dt else None
+        previous = np.inf
         for _ in range(100):
             g = self._restrict_vector(convex.gradient(y)) + explicit_part
             residual = A @ (y[free] - x[free]) + dt * _apply(B, g)
             if factor is None:
                 J = A + dt * _apply(B, self._restrict(convex.hessian(y)))
                 factor = Factorization(sp.csr_matrix(J))
+                if reuse:
+                    self._chord = (dt, factor)
             delta = factor.solve(-residual)
             y[free] += delta
             size = np.abs(delta).max()
@@ -480,6 +491,7 @@ class GradientFlow:
             raise GeomflowError("every degree of freedom is fixed: nothing can flow")
         self._free = free
         self._ops, self._factors, self.n_rejected, self.reason = None, {}, 0, None
+        self._chord = (None, None)
         self._last_factor, self._converged_at = None, None
 
     def _operators(self, x):
