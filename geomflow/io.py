@@ -189,29 +189,32 @@ def _weld_coincident(vertices, faces, path) -> tuple[np.ndarray, np.ndarray]:
 # ---------------------------------------------------------------------- writing
 
 
-def _write_rows(stream, prefix: str, rows: list) -> None:
+def _write_rows(stream, prefix: str, rows: np.ndarray) -> None:
     """One line per row: ``prefix``, then the values (floats in shortest repr).
 
     ``repr`` of a Python float is the shortest decimal that reads back as the
-    same double, so text files written this way round-trip exactly.
+    same double, so text files written this way round-trip exactly. One
+    ``%`` formatting of the whole block is about twice as fast as joining
+    the lines one by one.
     """
-    lines = "".join(prefix + " ".join(map(repr, row)) + "\n" for row in rows)
-    stream.write(lines.encode("ascii"))
+    n, k = rows.shape
+    line = prefix + " ".join(["%r"] * k) + "\n"
+    stream.write(((line * n) % tuple(rows.ravel().tolist())).encode("ascii"))
 
 
 def _write_obj(mesh: TriangleMesh, stream) -> None:
     """Wavefront OBJ: ``v`` lines, then ``f`` lines with 1-based indices."""
     header = f"# geomflow: {mesh.n_vertices} vertices, {mesh.n_faces} faces\n"
     stream.write(header.encode("ascii"))
-    _write_rows(stream, "v ", mesh.vertices.tolist())
-    _write_rows(stream, "f ", (mesh.faces + 1).tolist())
+    _write_rows(stream, "v ", mesh.vertices)
+    _write_rows(stream, "f ", mesh.faces + 1)
 
 
 def _write_off(mesh: TriangleMesh, stream) -> None:
     """OFF: the counts line, vertex lines, then ``3 i j k`` face lines."""
     stream.write(f"OFF\n{mesh.n_vertices} {mesh.n_faces} 0\n".encode("ascii"))
-    _write_rows(stream, "", mesh.vertices.tolist())
-    _write_rows(stream, "3 ", mesh.faces.tolist())
+    _write_rows(stream, "", mesh.vertices)
+    _write_rows(stream, "3 ", mesh.faces)
 
 
 def _write_ply(mesh: TriangleMesh, stream) -> None:
