@@ -470,15 +470,7 @@ class IntrinsicTriangulation:
         sides = self._quad_lengths(e, None)
         new, status = _kernels.flip_length(*sides, rule == "euclidean")
         _raise_for_flip(status, e, sides)
-        _kernels.flip_edge(
-            self._faces,
-            self._face_edges.reshape(-1),
-            self._twin,
-            self._edge_half,
-            self._lengths,
-            e,
-            new,
-        )
+        _kernels.flip_edge(*self._connectivity(), self._lengths, e, new)
         self.n_flips += 1
         self._cache, self._pattern = {}, None
         return float(new)
@@ -537,10 +529,7 @@ class IntrinsicTriangulation:
         bad = np.flatnonzero(self.delaunay_margins(u) < -tol)
         limit = 100 * self.n_edges + 1000
         flips, status, e = _kernels.delaunay_flips(
-            self._faces,
-            self._face_edges.reshape(-1),
-            self._twin,
-            self._edge_half,
+            *self._connectivity(),
             self._lengths,
             np.zeros(self._n) if u is None else u,
             bad,
@@ -558,10 +547,17 @@ class IntrinsicTriangulation:
                 "lengths are too close to degenerate for the Delaunay test"
             )
         if status != _kernels.FLIP_OK:
-            _raise_for_flip(status, int(e), self._quad_lengths(int(e), None), u)
+            _raise_for_flip(status, int(e), self._quad_lengths(int(e), None))
         return flips
 
     # ------------------------------------------------------------------ helpers
+
+    def _connectivity(self) -> tuple:
+        """The arrays the flip kernels edit in place: faces, edge of every
+        half-edge (a view of ``_face_edges``), twins, half-edges of every edge."""
+        edge_of = self._face_edges.reshape(-1)
+        assert np.shares_memory(edge_of, self._face_edges)  # edited in place
+        return self._faces, edge_of, self._twin, self._edge_half
 
     def _check_edge(self, e) -> int:
         if not (isinstance(e, (int, np.integer)) and 0 <= e < self.n_edges):
@@ -676,7 +672,7 @@ def _read_only(array: np.ndarray) -> np.ndarray:
     return view
 
 
-def _raise_for_flip(status: int, e: int, sides, u=None) -> None:
+def _raise_for_flip(status: int, e: int, sides) -> None:
     """The error for a FLIP_* status of edge ``e`` (``sides``: ij, ki, jk, il, lj)."""
     from . import _kernels
 
