@@ -480,8 +480,9 @@ class IntrinsicTriangulation:
     ) -> int:
         r"""Flip non-Delaunay edges until every edge is Delaunay.
 
-        A queue holds the edges that fail :meth:`is_delaunay`; after a flip the
-        four outer edges of its quadrilateral are queued again. With the
+        A queue starts with every edge; an edge that fails :meth:`is_delaunay`
+        when its turn comes is flipped, and the four outer edges of its
+        quadrilateral are queued again (a numba kernel). With the
         Euclidean rule this is the intrinsic Delaunay algorithm of Bobenko and
         Springborn (2007), which ends because each flip lowers the Dirichlet
         energy of piecewise-linear functions; with Ptolemy's rule it is the
@@ -526,13 +527,13 @@ class IntrinsicTriangulation:
             u = as_array(u, "u", dtype=np.float64, shape=(self._n,), finite=True)
         from . import _kernels
 
-        bad = np.flatnonzero(self.delaunay_margins(u) < -tol)
+        every = np.arange(self.n_edges)  # each tested once, then what flips touch
         limit = 100 * self.n_edges + 1000
         flips, status, e = _kernels.delaunay_flips(
             *self._connectivity(),
             self._lengths,
             np.zeros(self._n) if u is None else u,
-            bad,
+            every,
             rule == "euclidean",
             float(tol),
             limit,
