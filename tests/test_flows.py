@@ -225,14 +225,11 @@ def test_bad_arguments_are_refused(sphere):
         gf.gradient_flow(energy, x0, inner_product="sobolev", dt=0.1, max_steps=1)
 
 
-def test_stop_when_ends_newton_without_a_new_factorization(sphere, monkeypatch):
-    """A state passing stop_when is converged; its residual comes from the
-    Hessian factorized one step back, so no factorization is spent on it."""
+@pytest.fixture
+def count(monkeypatch):
+    """``count["factorizations"]``: how many the flow engine makes."""
     from geomflow.flows import engine
 
-    energy = gf.GinzburgLandauEnergy(sphere, epsilon=0.2)
-    x = sphere.mesh.vertices
-    u0 = 1.0 + 0.3 * np.sin(2 * x[:, 0]) * x[:, 1]
     count = {"factorizations": 0}
     original = engine.Factorization
 
@@ -241,6 +238,15 @@ def test_stop_when_ends_newton_without_a_new_factorization(sphere, monkeypatch):
         return original(matrix, **options)
 
     monkeypatch.setattr(engine, "Factorization", counting)
+    return count
+
+
+def test_stop_when_ends_newton_without_a_new_factorization(sphere, count):
+    """A state passing stop_when is converged; its residual comes from the
+    Hessian factorized one step back, so no factorization is spent on it."""
+    energy = gf.GinzburgLandauEnergy(sphere, epsilon=0.2)
+    x = sphere.mesh.vertices
+    u0 = 1.0 + 0.3 * np.sin(2 * x[:, 0]) * x[:, 1]
     flow = gf.GradientFlow(
         energy,
         gf.HessianInnerProduct(energy, len(u0)),
@@ -256,20 +262,10 @@ def test_stop_when_ends_newton_without_a_new_factorization(sphere, monkeypatch):
 
 @pytest.mark.parametrize("inner_product", ["l2", "h-1"])
 def test_convex_concave_keeps_its_jacobian_and_solves_every_step(
-    sphere, monkeypatch, inner_product
+    sphere, count, inner_product
 ):
     """At a fixed dt the chord Jacobian carries over from step to step, and
     every step still solves its implicit equation to round-off."""
-    from geomflow.flows import engine
-
-    count = {"factorizations": 0}
-    original = engine.Factorization
-
-    def counting(matrix, **options):
-        count["factorizations"] += 1
-        return original(matrix, **options)
-
-    monkeypatch.setattr(engine, "Factorization", counting)
     energy = gf.GinzburgLandauEnergy(sphere, epsilon=0.1)
     x = sphere.mesh.vertices
     u0 = 0.2 * np.sin(4 * x[:, 0]) * np.cos(3 * x[:, 1])
