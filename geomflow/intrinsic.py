@@ -555,10 +555,13 @@ class IntrinsicTriangulation:
 
     def _connectivity(self) -> tuple:
         """The arrays the flip kernels edit in place: faces, edge of every
-        half-edge (a view of ``_face_edges``), twins, half-edges of every edge."""
-        edge_of = self._face_edges.reshape(-1)
-        assert np.shares_memory(edge_of, self._face_edges)  # edited in place
-        return self._faces, edge_of, self._twin, self._edge_half
+        half-edge, twins, half-edges of every edge.
+
+        The edge of every half-edge is a flat view of ``_face_edges``, which
+        ``__init__`` and :meth:`copy` make C-contiguous so that the view
+        shares its memory and the kernels' edits land in it.
+        """
+        return self._faces, self._face_edges.reshape(-1), self._twin, self._edge_half
 
     def _check_edge(self, e) -> int:
         if not (isinstance(e, (int, np.integer)) and 0 <= e < self.n_edges):
