@@ -53,3 +53,46 @@ def test_pinned_laplacian_is_not_singular(rng):
     pinned = L[1:][:, 1:]
     b = rng.normal(size=pinned.shape[0])
     np.testing.assert_allclose(pinned @ Factorization(pinned).solve(b), b, atol=1e-9)
+
+
+@pytest.fixture
+def nested_dissection(monkeypatch):
+    """Nested dissection from the smallest size on; ``calls`` counts METIS runs."""
+    from geomflow import linalg
+
+    calls = []
+    original = linalg._nested_dissection
+
+    def counting(graph):
+        calls.append(graph.shape[0])
+        return original(graph)
+
+    monkeypatch.setattr(linalg, "NESTED_DISSECTION_MIN", 0)
+    monkeypatch.setattr(linalg, "_nested_dissection", counting)
+    monkeypatch.setattr(linalg, "_ORDERINGS", {})
+    return calls
+
+
+def test_nested_dissection_solves_and_is_kept_per_pattern(nested_dissection, rng):
+    metric = gf.sample_metric("bumpy_sphere", level=3)
+    M, L = gf.mass_matrix(metric), gf.cotan_laplacian(metric)
+    b = rng.normal(size=(M.shape[0], 2))
+    for dt in (0.1, 0.2, 0.1):  # one pattern
+        A = (M + dt * L).tocsc()
+        np.testing.assert_allclose(A @ Factorization(A).solve(b), b, atol=1e-12)
+    assert nested_dissection == [M.shape[0]]
+    pinned = L.tocsr()[1:][:, 1:]  # another pattern
+    x = Factorization(pinned).solve(b[1:])
+    np.testing.assert_allclose(pinned @ x, b[1:], atol=1e-9)
+    assert len(nested_dissection) == 2
+    with pytest.raises(gf.GeomflowError, match="singular"):
+        Factorization(L)
+
+
+def test_nested_dissection_orders_a_permutation(nested_dissection):
+    L = gf.cotan_laplacian(gf.sample_metric("icosphere", level=2)).tocsr()
+    from geomflow.linalg import _fill_reducing_order
+
+    order, column_ordering = _fill_reducing_order(L[1:][:, 1:])
+    assert column_ordering == "NATURAL"
+    np.testing.assert_array_equal(np.sort(order), np.arange(L.shape[0] - 1))
