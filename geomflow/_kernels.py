@@ -480,6 +480,8 @@ def delaunay_flips(
             queued[e] = True
     flips = 0
     side = np.empty(5)
+    scaled = np.empty(5)
+    outer = np.empty(4, np.int64)
     ends = np.empty((5, 2), np.int64)
     while size > 0:
         e = ring[head]
@@ -497,7 +499,6 @@ def delaunay_flips(
         ends[0, 0], ends[0, 1], ends[1, 0], ends[1, 1] = i, j, k, i
         ends[2, 0], ends[2, 1], ends[3, 0], ends[3, 1] = j, k, i, l
         ends[4, 0], ends[4, 1] = l, j
-        scaled = np.empty(5)
         for a in range(5):
             scaled[a] = side[a] * math.exp(0.5 * (u[ends[a, 0]] + u[ends[a, 1]]))
             if not (math.isfinite(scaled[a]) and scaled[a] > 0.0):
@@ -510,7 +511,8 @@ def delaunay_flips(
         )
         if status != FLIP_OK:
             return flips, status, e
-        outer = np.array([edge_of[h] for h in halves])
+        for a in range(4):
+            outer[a] = edge_of[halves[a]]
         flip_edge(faces, edge_of, twin, edge_half, lengths, e, new_length)
         flips += 1
         if flips > limit:
