@@ -298,12 +298,18 @@ def side_pattern(faces, n_vertices):
                 columns[fill[r]] = c
                 fill[r] += 1
     indptr = np.zeros(n_vertices + 1, dtype=np.int32)
-    for r in range(n_vertices):  # sort and deduplicate each row in place
-        row = np.sort(columns[start[r] : start[r + 1]])
+    for r in range(n_vertices):  # sort (rows are short: insertion) and deduplicate
+        lo, hi = start[r], start[r + 1]
+        for p in range(lo + 1, hi):
+            c, q = columns[p], p - 1
+            while q >= lo and columns[q] > c:
+                columns[q + 1] = columns[q]
+                q -= 1
+            columns[q + 1] = c
         kept = 0
-        for p in range(row.shape[0]):
-            if p == 0 or row[p] != row[p - 1]:
-                columns[start[r] + kept] = row[p]
+        for p in range(lo, hi):
+            if p == lo or columns[p] != columns[p - 1]:
+                columns[lo + kept] = columns[p]
                 kept += 1
         indptr[r + 1] = indptr[r] + kept
     indices = np.empty(indptr[n_vertices], dtype=np.int32)
@@ -317,8 +323,10 @@ def side_pattern(faces, n_vertices):
             pairs = ((i, i), (j, j), (i, j), (j, i))
             for q in range(4):
                 r, c = pairs[q]
-                lo, hi = indptr[r], indptr[r + 1]
-                positions[f, k, q] = lo + np.searchsorted(indices[lo:hi], c)
+                p = indptr[r]
+                while indices[p] != c:  # c is in row r: a short linear scan
+                    p += 1
+                positions[f, k, q] = p
     return indptr, indices, positions
 
 
