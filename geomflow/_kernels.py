@@ -87,10 +87,15 @@ def face_areas(fl):
     m = fl.shape[0]
     area = np.empty(m)
     for f in range(m):
-        a, b, c = _sorted_sides(fl[f, 0], fl[f, 1], fl[f, 2])
-        p = (a + (b + c)) * (c - (a - b)) * (c + (a - b)) * (a + (b - c))
-        area[f] = 0.25 * math.sqrt(p)
+        area[f] = 0.25 * math.sqrt(_heron_product(fl[f, 0], fl[f, 1], fl[f, 2]))
     return area
+
+
+@JIT
+def _heron_product(x, y, z):
+    """``16 A^2`` of the triangle with sides x, y, z, in Kahan's factored form."""
+    a, b, c = _sorted_sides(x, y, z)
+    return (a + (b + c)) * (c - (a - b)) * (c + (a - b)) * (a + (b - c))
 
 
 @JIT
@@ -344,9 +349,7 @@ FLIP_OK, FLIP_LIMIT, FLIP_OVERFLOW, FLIP_BROKEN, FLIP_NOT_CONVEX = 0, 1, 2, 3, 4
 @JIT
 def kahan_area(a, b, c):
     """Area of the triangle with sides a, b, c (0 when they break the inequality)."""
-    a, b, c = _sorted_sides(a, b, c)
-    p = (a + (b + c)) * (c - (a - b)) * (c + (a - b)) * (a + (b - c))
-    return 0.25 * math.sqrt(max(p, 0.0))
+    return 0.25 * math.sqrt(max(_heron_product(a, b, c), 0.0))
 
 
 @JIT
